@@ -1,0 +1,48 @@
+# The two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgres lint translations browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -f -d projectunion/translations >/dev/null
+
+run: $(VENV)/.installed translations
+	$(BIN)/projectunion db upgrade
+	$(BIN)/projectunion demo --if-empty
+	$(BIN)/projectunion run --host $(HOST) --port $(PORT)
+
+# Browser tests drive Debian's Chromium; install it when missing (root on CI).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian chromium and fonts-noto-cjk for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	  || echo "chromium could not be installed: browser tests will be skipped"; }
+
+test: $(VENV)/.installed translations browser
+	$(BIN)/ruff check projectunion tests migrations bench
+	$(BIN)/projectunion --help >/dev/null
+	$(BIN)/pytest -q
+	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || $(BIN)/python -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=test', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "== again on PostgreSQL ($(PG_URL)) =="; \
+	  TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q; \
+	else echo "PostgreSQL is not answering on 127.0.0.1:5432: skipped the PostgreSQL run"; fi
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check projectunion tests migrations bench
+	$(BIN)/ruff format --check projectunion tests migrations bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info

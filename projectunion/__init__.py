@@ -1,0 +1,48 @@
+"""projectunion: project unions (项目工会) from founding to dissolution."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from projectunion import config, db
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+    )
+    config.load(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from projectunion import auth, i18n, protection
+
+    db.init_app(app)
+    protection.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from projectunion.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from projectunion import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from projectunion import cli
+
+    cli.init_app(app)

@@ -1,0 +1,146 @@
+"""Firing events on the machines, and recording every transition.
+
+One ``transitions`` machine per kind is built once at import and never
+attached to instances (see CONVENTIONS.md). Guards raise
+:class:`InvalidTransition` with their reason; effects run in the caller's
+transaction and never commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy.orm as so
+from transitions import Machine
+
+from projectunion.dates import today
+from projectunion.exceptions import InvalidTransition
+from projectunion.lifecycle.declarations import Declaration
+
+
+@dataclass
+class Context:
+    """What a transition's guards and effects may use: where, who, when, and the event's data."""
+
+    session: so.Session
+    actor: Any
+    on: dt.date
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Guard = Callable[[Any, Context], None]
+Effect = Callable[[Any, Context], None]
+
+
+class Lifecycle:
+    """A declaration bound to its guard and effect implementations."""
+
+    def __init__(self, declaration: Declaration, guards: dict[str, Guard], effects: dict[str, Effect]):
+        self.declaration = declaration
+        self.guards = guards
+        self.effects = effects
+        missing = {g for t in declaration.transitions for g in t.guards} - guards.keys()
+        missing |= {e for t in declaration.transitions for e in t.effects} - effects.keys()
+        if missing:
+            raise RuntimeError(f"{declaration.name}: no implementation for {sorted(missing)}")
+        self.machine = Machine(
+            model=None,
+            states=list(declaration.states),
+            initial=None,
+            auto_transitions=False,
+            send_event=True,
+            model_attribute="state",
+        )
+        for t in declaration.transitions:
+            self.machine.add_transition(
+                t.event,
+                list(t.source),
+                t.dest,
+                conditions=[self._guard(t.event, name) for name in t.guards],
+                after=[self._effect(name) for name in t.effects],
+            )
+
+    def _guard(self, event: str, name: str):
+        guard = self.guards[name]
+
+        def check(event_data) -> bool:
+            guard(event_data.model, event_data.kwargs["ctx"])
+            return True
+
+        check.__name__ = f"guard_{name}"
+        return check
+
+    def _effect(self, name: str):
+        effect = self.effects[name]
+
+        def run(event_data) -> None:
+            effect(event_data.model, event_data.kwargs["ctx"])
+
+        run.__name__ = f"effect_{name}"
+        return run
+
+    def allowed_events(self, obj) -> list[str]:
+        return [e for e in self.declaration.events() if e in self.machine.get_triggers(obj.state)]
+
+    def refuse(self, obj, event: str, reason: Any = None) -> InvalidTransition:
+        return InvalidTransition(self.declaration.name, event, obj.state, self.allowed_events(obj), reason)
+
+    def fire(self, obj, event: str, ctx: Context) -> None:
+        from projectunion.models.history import StateChange
+
+        if event not in self.allowed_events(obj):
+            raise self.refuse(obj, event)
+        before = obj.state
+        if not self.machine.events[event].trigger(obj, ctx=ctx):
+            raise self.refuse(obj, event)
+        ctx.session.add(
+            StateChange(
+                machine=self.declaration.name,
+                object_id=obj.id,
+                event=event,
+                from_state=before,
+                to_state=obj.state,
+                on=ctx.on,
+                actor_id=getattr(ctx.actor, "id", None),
+                data=_jsonable(ctx.data),
+            )
+        )
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        elif isinstance(value, dict):
+            value = _jsonable({str(k): v for k, v in value.items()})
+        elif not isinstance(value, (str, int, float, bool, list, type(None))):
+            value = str(value)
+        out[key] = value
+    return out
+
+
+def context(session: so.Session, actor: Any, on: dt.date | None = None, **data: Any) -> Context:
+    return Context(session=session, actor=actor, on=on or today(), data=data)
+
+
+def record_creation(session: so.Session, machine: str, obj, ctx: Context, event: str = "create") -> None:
+    """Record how an object came into its initial state (it has no 'from')."""
+    from projectunion.models.history import StateChange
+
+    session.flush()
+    session.add(
+        StateChange(
+            machine=machine,
+            object_id=obj.id,
+            event=event,
+            from_state=None,
+            to_state=obj.state,
+            on=ctx.on,
+            actor_id=getattr(ctx.actor, "id", None),
+            data=_jsonable(ctx.data),
+        )
+    )

@@ -1,0 +1,252 @@
+"""Union machine: founding with a chair, suspension, and dissolution that hands every member on."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from projectunion.exceptions import ValidationError
+from projectunion.i18n import _l
+from projectunion.lifecycle import membership as membership_lifecycle
+from projectunion.lifecycle.declarations import ENROLLMENT_OPEN, UNION, WAGE_CASE_OPEN
+from projectunion.lifecycle.engine import Context, Lifecycle, _jsonable
+from projectunion.models import Jurisdiction, Membership, StateChange, Union, WageCase
+from projectunion.models._columns import utcnow
+
+
+def chair_candidate(union: Union, ctx: Context) -> Membership | None:
+    chair_id = ctx.data.get("chair_membership_id") or union.chair_membership_id
+    chair = ctx.session.get(Membership, chair_id) if chair_id else None
+    if chair is None or chair.union_id != union.id or chair.state != "active":
+        return None
+    return chair
+
+
+def has_chair(union: Union, ctx: Context) -> None:
+    if chair_candidate(union, ctx) is None:
+        raise LIFECYCLE.refuse(
+            union, "found", _l("A union can only be founded with a chair who is an active member of it.")
+        )
+
+
+def record_founding(union: Union, ctx: Context) -> None:
+    union.chair = chair_candidate(union, ctx)
+    union.founded_on = ctx.on
+
+
+def open_wage_cases(session: so.Session, union: Union) -> int:
+    return session.scalar(
+        sa.select(sa.func.count()).where(WageCase.union_id == union.id, WageCase.state.in_(WAGE_CASE_OPEN))
+    )
+
+
+def pending_applications(session: so.Session, union: Union) -> int:
+    return session.scalar(
+        sa.select(sa.func.count()).where(Membership.union_id == union.id, Membership.state == "pending")
+    )
+
+
+def _event(union: Union) -> str:
+    return "abandon" if union.state == "preparing" else "dissolve"
+
+
+def no_open_wage_case(union: Union, ctx: Context) -> None:
+    if count := open_wage_cases(ctx.session, union):
+        raise LIFECYCLE.refuse(
+            union,
+            _event(union),
+            _l("%(count)d wage case(s) are still open: resolve them before dissolving the union.", count=count),
+        )
+
+
+def no_pending_application(union: Union, ctx: Context) -> None:
+    if count := pending_applications(ctx.session, union):
+        raise LIFECYCLE.refuse(
+            union,
+            _event(union),
+            _l("%(count)d application(s) are pending: approve or reject them before dissolving.", count=count),
+        )
+
+
+def default_successor(session: so.Session, union: Union) -> Union | None:
+    """The regional union of the union's town, else of its district (DESIGN.md)."""
+    node: Jurisdiction | None = union.jurisdiction
+    while node is not None and node.level != "city":
+        found = session.scalars(
+            sa.select(Union)
+            .where(Union.kind == "regional", Union.jurisdiction_id == node.id, Union.state.in_(ENROLLMENT_OPEN))
+            .order_by(Union.id)
+        ).first()
+        if found is not None:
+            return found
+        node = node.parent
+    return None
+
+
+def resolve_successor(session: so.Session, union: Union, requested_id: int | None) -> Union | None:
+    if requested_id:
+        successor = session.get(Union, requested_id)
+        if successor is None or successor.id == union.id:
+            raise ValidationError({"successor_union_id": _l("Choose another union to take the members.")})
+        if successor.state not in ENROLLMENT_OPEN:
+            raise ValidationError(
+                {"successor_union_id": _l("%(union)s does not take members now.", union=successor.name)}
+            )
+        return successor
+    if union.successor is not None and union.successor.state in ENROLLMENT_OPEN:
+        return union.successor
+    return default_successor(session, union)
+
+
+def _apply_decisions(union: Union, ctx: Context) -> None:
+    """Per-member choices made in the dissolution wizard (few): end or transfer elsewhere."""
+    for membership_id, decision in (ctx.data.get("decisions") or {}).items():
+        m = ctx.session.get(Membership, int(membership_id))
+        if m is None or m.union_id != union.id or m.state != "active":
+            raise ValidationError(
+                {"decisions": _l("Membership %(id)s is not an active member here.", id=membership_id)}
+            )
+        action = decision.get("action")
+        if action == "keep":
+            continue
+        data = {k: v for k, v in decision.items() if k != "action"}
+        if action == "end":
+            data.setdefault("reason", "project_completed")
+        elif action != "transfer":
+            raise ValidationError({"decisions": _l("Unknown decision for membership %(id)s.", id=membership_id)})
+        membership_lifecycle.LIFECYCLE.fire(m, action, Context(ctx.session, ctx.actor, ctx.on, data))
+
+
+def hand_on_members(union: Union, ctx: Context) -> None:
+    """End every active membership and open the successor's, linked, in set-based SQL."""
+    session = ctx.session
+    successor = resolve_successor(session, union, ctx.data.get("successor_union_id"))
+    latest_join = session.scalar(
+        sa.select(sa.func.max(Membership.joined_on)).where(
+            Membership.union_id == union.id, Membership.state == "active"
+        )
+    )
+    if latest_join is not None and ctx.on < latest_join:
+        raise ValidationError(
+            {
+                "on": _l(
+                    "The dissolution date cannot be before a member joined (%(date)s).", date=latest_join.isoformat()
+                )
+            }
+        )
+    union.dissolved_on = ctx.on
+    union.successor = successor
+    ctx.data["successor_union_id"] = successor.id if successor else None
+    _apply_decisions(union, ctx)
+    session.flush()
+
+    m = Membership.__table__
+    sc = StateChange.__table__
+    now = utcnow()
+    actor_id = getattr(ctx.actor, "id", None)
+    remaining = sa.and_(m.c.union_id == union.id, m.c.state == "active")
+    event, to_state = ("transfer", "transferred") if successor else ("end", "ended")
+    data = _jsonable(
+        {"reason": "project_completed", "union_dissolved": union.id, "to_union_id": ctx.data["successor_union_id"]}
+    )
+    session.execute(
+        sc.insert().from_select(
+            ["machine", "object_id", "event", "from_state", "to_state", "on", "actor_id", "at", "data"],
+            sa.select(
+                sa.literal("membership"),
+                m.c.id,
+                sa.literal(event),
+                sa.literal("active"),
+                sa.literal(to_state),
+                sa.literal(ctx.on, sa.Date),
+                sa.literal(actor_id, sa.Integer),
+                sa.literal(now, sc.c.at.type),
+                sa.literal(data, sa.JSON),
+            ).where(remaining),
+        )
+    )
+    session.execute(m.update().where(remaining).values(state=to_state, ended_on=ctx.on, end_reason="project_completed"))
+    _after_members_ended(union)
+    if successor is None:
+        return
+    old = m.alias("old")
+    child = m.alias("child")
+    handed_on = sa.and_(
+        old.c.union_id == union.id,
+        old.c.state == "transferred",
+        old.c.end_reason == "project_completed",
+        ~sa.exists().where(child.c.transferred_from_id == old.c.id),
+    )
+    session.execute(
+        m.insert().from_select(
+            [
+                "worker_id",
+                "union_id",
+                "state",
+                "applied_on",
+                "joined_on",
+                "transferred_from_id",
+                "source",
+                "consent",
+                "contractor_id",
+                "crew_id",
+                "wants_transfer",
+                "created_at",
+            ],
+            sa.select(
+                old.c.worker_id,
+                sa.literal(successor.id, sa.Integer),
+                sa.literal("active"),
+                sa.literal(ctx.on, sa.Date),
+                sa.literal(ctx.on, sa.Date),
+                old.c.id,
+                sa.literal("dissolution"),
+                sa.literal("transfer"),
+                old.c.contractor_id,
+                old.c.crew_id,
+                sa.false(),
+                sa.literal(now, m.c.created_at.type),
+            ).where(handed_on),
+        )
+    )
+    new = m.alias("new")
+    source_row = m.alias("source_row")
+    session.execute(
+        sc.insert().from_select(
+            ["machine", "object_id", "event", "from_state", "to_state", "on", "actor_id", "at", "data"],
+            sa.select(
+                sa.literal("membership"),
+                new.c.id,
+                sa.literal("create"),
+                sa.null(),
+                sa.literal("active"),
+                sa.literal(ctx.on, sa.Date),
+                sa.literal(actor_id, sa.Integer),
+                sa.literal(now, sc.c.at.type),
+                sa.literal({"union_dissolved": union.id}, sa.JSON),
+            )
+            .select_from(new.join(source_row, new.c.transferred_from_id == source_row.c.id))
+            .where(
+                source_row.c.union_id == union.id,
+                new.c.union_id == successor.id,
+                new.c.source == "dissolution",
+                ~sa.exists().where(sc.c.machine == "membership", sc.c.object_id == new.c.id),
+            ),
+        )
+    )
+    session.expire_all()
+
+
+def _after_members_ended(union: Union) -> None:
+    """A seam for tests that simulate a crash half-way through a dissolution."""
+
+
+LIFECYCLE = Lifecycle(
+    UNION,
+    guards={
+        "has_chair": has_chair,
+        "no_open_wage_case": no_open_wage_case,
+        "no_pending_application": no_pending_application,
+    },
+    effects={"record_founding": record_founding, "hand_on_members": hand_on_members},
+)

@@ -1,0 +1,32 @@
+"""Every model, one module per aggregate; importing this registers them all."""
+
+from projectunion.models.contractors import Contractor, Crew, CrewMember, SiteEntry
+from projectunion.models.history import AuditEvent, StateChange
+from projectunion.models.jurisdictions import Jurisdiction
+from projectunion.models.memberships import Membership
+from projectunion.models.projects import Project
+from projectunion.models.service_records import ServiceRecord
+from projectunion.models.unions import Union
+from projectunion.models.users import ApiToken, User, user_unions
+from projectunion.models.wage_cases import WageCase, wage_case_workers
+from projectunion.models.workers import Worker
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Contractor",
+    "Crew",
+    "CrewMember",
+    "Jurisdiction",
+    "Membership",
+    "Project",
+    "ServiceRecord",
+    "SiteEntry",
+    "StateChange",
+    "Union",
+    "User",
+    "WageCase",
+    "Worker",
+    "user_unions",
+    "wage_case_workers",
+]

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from projectunion.db import Base
+from projectunion.models._columns import Timestamp, choice, utcnow
+from projectunion.models.contractors import Contractor
+from projectunion.models.jurisdictions import Jurisdiction
+from projectunion.models.unions import Union
+
+ROLES = ("officer", "union_staff", "contractor", "city_staff", "admin")
+
+user_unions = sa.Table(
+    "user_unions",
+    Base.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("union_id", sa.ForeignKey("unions.id"), primary_key=True, index=True),
+)
+
+
+class User(Base):
+    """A person who signs in. The scope depends on the role:
+
+    officer — the unions in ``unions`` (and projects registered in ``jurisdiction``);
+    union_staff — ``jurisdiction`` and everything below; contractor — ``contractor``;
+    city_staff — everything, read-only; admin — everything.
+    """
+
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint("role <> 'contractor' OR contractor_id IS NOT NULL", name="contractor_user_has_contractor"),
+        sa.CheckConstraint("role <> 'union_staff' OR jurisdiction_id IS NOT NULL", name="staff_user_has_jurisdiction"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    username: so.Mapped[str] = so.mapped_column(sa.String(60), unique=True)
+    display_name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
+    role: so.Mapped[str] = so.mapped_column(choice("user_role", ROLES))
+    jurisdiction_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("jurisdictions.id"))
+    contractor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("contractors.id"))
+    can_reveal_id: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    is_active: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    locale: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(Timestamp, default=utcnow)
+
+    jurisdiction: so.Mapped[Jurisdiction | None] = so.relationship()
+    contractor: so.Mapped[Contractor | None] = so.relationship()
+    unions: so.Mapped[list[Union]] = so.relationship(secondary=user_unions)
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(Timestamp, default=utcnow)
+    last_used_at: so.Mapped[dt.datetime | None] = so.mapped_column(Timestamp)
+    revoked_at: so.Mapped[dt.datetime | None] = so.mapped_column(Timestamp)
+
+    user: so.Mapped[User] = so.relationship()

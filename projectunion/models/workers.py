@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from projectunion.db import Base
+from projectunion.models._columns import Timestamp, choice, utcnow
+
+if TYPE_CHECKING:
+    from projectunion.models.memberships import Membership
+
+
+class Worker(Base):
+    """One real person, once in the whole system, keyed by the resident ID number.
+
+    The number is never stored in clear: ``id_digest`` (keyed HMAC) finds and
+    deduplicates, ``id_encrypted`` can be revealed by those allowed, and only
+    ``id_masked`` is shown. Birth date, gender and origin come from the number.
+    """
+
+    __tablename__ = "workers"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    id_digest: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    id_encrypted: so.Mapped[str] = so.mapped_column(sa.Text)
+    id_masked: so.Mapped[str] = so.mapped_column(sa.String(18))
+    id_last4: so.Mapped[str] = so.mapped_column(sa.String(4), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(50), index=True)
+    phone: so.Mapped[str | None] = so.mapped_column(sa.String(11), index=True)
+    trade: so.Mapped[str | None] = so.mapped_column(sa.String(50), index=True)
+    birth_date: so.Mapped[dt.date]
+    gender: so.Mapped[str] = so.mapped_column(choice("gender", ("M", "F")))
+    region_code: so.Mapped[str] = so.mapped_column(sa.String(6))
+    origin_province_code: so.Mapped[str] = so.mapped_column(sa.String(2), index=True)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(Timestamp, default=utcnow)
+    updated_at: so.Mapped[dt.datetime] = so.mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+    memberships: so.Mapped[list[Membership]] = so.relationship(
+        back_populates="worker", order_by="Membership.joined_on, Membership.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Worker {self.id} {self.id_masked}>"

@@ -1,0 +1,6 @@
+import click
+
+
+@click.command("stats")
+def stats_command() -> None:
+    raise click.ClickException("not yet")

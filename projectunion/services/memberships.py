@@ -1,0 +1,182 @@
+"""Enrollment: an officer enrolls a worker, a worker applies, members end or move."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.exc as sa_exc
+import sqlalchemy.orm as so
+
+from projectunion import lifecycle, permissions
+from projectunion.dates import today
+from projectunion.exceptions import (
+    AlreadyMember,
+    Conflict,
+    EnrollmentClosed,
+    ValidationError,
+)
+from projectunion.i18n import _l
+from projectunion.lifecycle.declarations import ENROLLMENT_OPEN
+from projectunion.lifecycle.membership import active_membership
+from projectunion.models import Membership, Union, User
+from projectunion.services import workers
+from projectunion.services.events import fire_event
+
+
+def _enrollment_open(union: Union) -> None:
+    if union.state not in ENROLLMENT_OPEN:
+        raise EnrollmentClosed(_l("Enrollment is closed: %(union)s is %(state)s.", union=union.name, state=union.state))
+
+
+def _conflict_after_race(session: so.Session, worker_id: int | None, exc: Exception) -> Exception:
+    """Explain a unique-index violation lost to a concurrent enrollment."""
+    if worker_id is not None:
+        current = active_membership(session, worker_id)
+        if current is not None:
+            return AlreadyMember(current.union_id, current.union.name, current.id)
+    return Conflict(_l("This worker was enrolled by someone else at the same moment; nothing was saved."))
+
+
+def enroll(
+    session: so.Session,
+    actor: User,
+    union: Union,
+    *,
+    id_number: Any,
+    name: Any,
+    phone: Any = None,
+    trade: str | None = None,
+    joined_on: dt.date | None = None,
+    transfer: bool = False,
+    source: str = "officer",
+    consent: str = "paper",
+    contractor_id: int | None = None,
+    crew_id: int | None = None,
+) -> Membership:
+    """Enroll a worker as an active member, in one transaction.
+
+    A worker who is active in another union is refused with
+    :class:`AlreadyMember` unless ``transfer`` is true; then the old
+    membership is transferred and linked to the new one.
+    """
+    permissions.require_visible(actor, union)
+    permissions.require(permissions.can_manage_union(actor, union))
+    _enrollment_open(union)
+    joined_on = joined_on or today()
+    if joined_on > today():
+        raise ValidationError({"joined_on": _l("The joining date cannot be in the future.")})
+    resident, clean_name, clean_phone = workers.validate_person(id_number, name, phone)
+    worker_id = None
+    try:
+        worker = workers.find_or_create(session, resident, clean_name, clean_phone, (trade or "").strip() or None)
+        worker_id = worker.id
+        membership = session.scalars(
+            sa.select(Membership).where(
+                Membership.worker_id == worker.id, Membership.union_id == union.id, Membership.state == "pending"
+            )
+        ).first()
+        if membership is None:
+            membership = Membership(
+                worker=worker,
+                union=union,
+                state="pending",
+                applied_on=joined_on,
+                source=source,
+                consent=consent,
+                contractor_id=contractor_id,
+                crew_id=crew_id,
+            )
+            session.add(membership)
+            lifecycle.record_creation(session, "membership", membership, lifecycle.context(session, actor, joined_on))
+        lifecycle.fire(session, actor, membership, "approve", on=joined_on, transfer=transfer)
+        session.commit()
+    except sa_exc.IntegrityError as exc:
+        session.rollback()
+        raise _conflict_after_race(session, worker_id, exc) from exc
+    except BaseException:
+        session.rollback()
+        raise
+    return membership
+
+
+def apply(
+    session: so.Session,
+    union: Union,
+    *,
+    id_number: Any,
+    name: Any,
+    phone: Any = None,
+    trade: str | None = None,
+    wants_transfer: bool = False,
+    contractor_id: int | None = None,
+    crew_id: int | None = None,
+    consent: str = "qr",
+    actor: User | None = None,
+) -> Membership:
+    """A worker's own application (QR code or API): a pending membership.
+
+    Applying again while an application is pending returns the same one.
+    """
+    _enrollment_open(union)
+    on = today()
+    resident, clean_name, clean_phone = workers.validate_person(id_number, name, phone)
+    worker_id = None
+    try:
+        worker = workers.find_or_create(session, resident, clean_name, clean_phone, (trade or "").strip() or None)
+        worker_id = worker.id
+        current = active_membership(session, worker.id)
+        if current is not None and current.union_id == union.id:
+            raise AlreadyMember(current.union_id, union.name, current.id, _l("You are already a member of this union."))
+        if current is not None and not wants_transfer:
+            raise AlreadyMember(current.union_id, current.union.name, current.id)
+        membership = session.scalars(
+            sa.select(Membership).where(
+                Membership.worker_id == worker.id, Membership.union_id == union.id, Membership.state == "pending"
+            )
+        ).first()
+        if membership is None:
+            membership = Membership(
+                worker=worker,
+                union=union,
+                state="pending",
+                applied_on=on,
+                source="application",
+                consent=consent,
+                wants_transfer=wants_transfer,
+                contractor_id=contractor_id,
+                crew_id=crew_id,
+                receipt_code=secrets.token_hex(4).upper(),
+            )
+            session.add(membership)
+            lifecycle.record_creation(session, "membership", membership, lifecycle.context(session, actor, on))
+        else:
+            membership.wants_transfer = membership.wants_transfer or wants_transfer
+        session.commit()
+    except sa_exc.IntegrityError as exc:
+        session.rollback()
+        raise _conflict_after_race(session, worker_id, exc) from exc
+    except BaseException:
+        session.rollback()
+        raise
+    return membership
+
+
+def decide(session: so.Session, actor: User, membership: Membership, approve: bool, on: dt.date | None = None):
+    """Approve or reject one pending application."""
+    return fire_event(session, actor, membership, "approve" if approve else "reject", on=on)
+
+
+def end_membership(session: so.Session, actor: User, membership: Membership, reason: str, on: dt.date | None = None):
+    return fire_event(session, actor, membership, "end", on=on, reason=reason)
+
+
+def transfer_membership(
+    session: so.Session, actor: User, membership: Membership, to_union: Union, on: dt.date | None = None
+):
+    """Move an active member to another union; the new membership links back to this one."""
+    permissions.require_visible(actor, to_union)
+    ctx = fire_event(session, actor, membership, "transfer", on=on, to_union_id=to_union.id)
+    return session.get(Membership, ctx.data["new_membership_id"])

@@ -1,0 +1,120 @@
+"""Real-name workers: one row per person, found by the keyed digest of the ID number."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from projectunion import permissions
+from projectunion.dates import today
+from projectunion.exceptions import ValidationError
+from projectunion.i18n import _l
+from projectunion.models import Worker
+from projectunion.protection import protector
+from projectunion.realname import (
+    RealNameError,
+    ResidentId,
+    normalize_name,
+    normalize_phone,
+    parse_id_number,
+)
+from projectunion.services.transaction import audit, unit_of_work
+
+
+def validate_person(id_number: Any, name: Any, phone: Any = None, *, on: dt.date | None = None):
+    """Validate the real-name fields together; report every bad field at once."""
+    errors: dict[str, Any] = {}
+    resident = clean_name = clean_phone = None
+    try:
+        resident = parse_id_number(id_number, today=on or today())
+    except RealNameError as exc:
+        errors["id_number"] = exc.message
+    try:
+        clean_name = normalize_name(name)
+    except RealNameError as exc:
+        errors["name"] = exc.message
+    try:
+        clean_phone = normalize_phone(phone)
+    except RealNameError as exc:
+        errors["phone"] = exc.message
+    if errors:
+        raise ValidationError(errors)
+    return resident, clean_name, clean_phone
+
+
+def find_by_id_number(session: so.Session, number: str) -> Worker | None:
+    return session.scalars(sa.select(Worker).where(Worker.id_digest == protector().digest(number))).first()
+
+
+def find_or_create(
+    session: so.Session,
+    resident: ResidentId,
+    name: str,
+    phone: str | None = None,
+    trade: str | None = None,
+) -> Worker:
+    """The worker with this ID number, created once; refuses a different name for the same number."""
+    worker = find_by_id_number(session, resident.number)
+    if worker is not None:
+        if worker.name != name:
+            raise ValidationError(
+                {
+                    "name": _l(
+                        "This ID number is registered under another name (%(masked)s).", masked=mask_name(worker.name)
+                    )
+                }
+            )
+        if phone:
+            worker.phone = phone
+        if trade:
+            worker.trade = trade
+        return worker
+    p = protector()
+    worker = Worker(
+        id_digest=p.digest(resident.number),
+        id_encrypted=p.encrypt(resident.number),
+        id_masked=resident.masked,
+        id_last4=resident.number[-4:],
+        name=name,
+        phone=phone,
+        trade=trade or None,
+        birth_date=resident.birth_date,
+        gender=resident.gender,
+        region_code=resident.region_code,
+        origin_province_code=resident.province_code,
+    )
+    session.add(worker)
+    session.flush()
+    return worker
+
+
+def mask_name(name: str) -> str:
+    return name[0] + "*" * (len(name) - 1) if len(name) > 1 else "*"
+
+
+def reveal_id_number(session: so.Session, actor, worker: Worker, reason: str = "") -> str:
+    """The full ID number, for those allowed; every reveal is audited."""
+    permissions.require_visible(actor, worker, session)
+    permissions.require(permissions.can_reveal_id(actor))
+    with unit_of_work(session):
+        audit(session, actor, "reveal_id_number", worker, reason=reason)
+    return protector().decrypt(worker.id_encrypted)
+
+
+def update_contact(
+    session: so.Session, actor, worker: Worker, *, phone: Any = None, trade: str | None = None
+) -> Worker:
+    permissions.require_visible(actor, worker, session)
+    permissions.require(actor.role in ("admin", "union_staff", "officer"))
+    try:
+        clean_phone = normalize_phone(phone)
+    except RealNameError as exc:
+        raise ValidationError({"phone": exc.message}) from None
+    with unit_of_work(session):
+        worker.phone = clean_phone
+        worker.trade = (trade or "").strip() or None
+        audit(session, actor, "update_worker", worker, phone_changed=phone is not None)
+    return worker
