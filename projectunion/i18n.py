@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
@@ -15,11 +15,13 @@ def select_locale() -> str:
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:
         return session["locale"]
-    if request and request.args.get("lang") in languages:
+    if request.args.get("lang") in languages:
         return request.args["lang"]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 

@@ -87,7 +87,12 @@ def can_view_worker(session: so.Session, user: User, worker: Worker) -> bool:
                 .where(CrewMember.worker_id == worker.id, Crew.contractor_id == user.contractor_id)
             )
         )
-    query = sa.select(sa.func.count()).select_from(Membership).join(Union).where(Membership.worker_id == worker.id)
+    query = (
+        sa.select(sa.func.count())
+        .select_from(Membership)
+        .join(Union, Membership.union_id == Union.id)
+        .where(Membership.worker_id == worker.id)
+    )
     if user.role == "union_staff":
         if user.jurisdiction is None:
             return False

@@ -17,6 +17,9 @@ class Transition:
     source: tuple[str, ...]
     dest: str
     guards: tuple[str, ...] = ()
+    #: run after the guards pass, before the state changes
+    prepare: tuple[str, ...] = ()
+    #: run after the state changed
     effects: tuple[str, ...] = ()
 
 
@@ -100,6 +103,7 @@ MEMBERSHIP = Declaration(
             ("pending",),
             "active",
             guards=("enrollment_open", "old_enough", "not_active_elsewhere"),
+            prepare=("hand_over_current",),
             effects=("record_joining",),
         ),
         Transition("reject", ("pending",), "rejected"),

@@ -43,7 +43,7 @@ class Lifecycle:
         self.guards = guards
         self.effects = effects
         missing = {g for t in declaration.transitions for g in t.guards} - guards.keys()
-        missing |= {e for t in declaration.transitions for e in t.effects} - effects.keys()
+        missing |= {e for t in declaration.transitions for e in (*t.prepare, *t.effects)} - effects.keys()
         if missing:
             raise RuntimeError(f"{declaration.name}: no implementation for {sorted(missing)}")
         self.machine = Machine(
@@ -60,6 +60,7 @@ class Lifecycle:
                 list(t.source),
                 t.dest,
                 conditions=[self._guard(t.event, name) for name in t.guards],
+                before=[self._effect(name) for name in t.prepare],
                 after=[self._effect(name) for name in t.effects],
             )
 

@@ -61,8 +61,8 @@ def not_active_elsewhere(m: Membership, ctx: Context) -> None:
         )
 
 
-def record_joining(m: Membership, ctx: Context) -> None:
-    m.joined_on = ctx.on
+def hand_over_current(m: Membership, ctx: Context) -> None:
+    """Approving a transfer: the current membership is transferred into this one first."""
     current = active_membership(ctx.session, m.worker_id, exclude_id=m.id)
     if current is not None:  # the guard allowed a transfer
         LIFECYCLE.fire(
@@ -71,6 +71,10 @@ def record_joining(m: Membership, ctx: Context) -> None:
             Context(ctx.session, ctx.actor, ctx.on, {"to_union_id": m.union_id, "into_membership_id": m.id}),
         )
         m.transferred_from_id = current.id
+
+
+def record_joining(m: Membership, ctx: Context) -> None:
+    m.joined_on = ctx.on
 
 
 def valid_end_reason(m: Membership, ctx: Context) -> None:
@@ -109,7 +113,7 @@ def destination_open(m: Membership, ctx: Context) -> None:
 def open_destination_membership(m: Membership, ctx: Context) -> None:
     m.ended_on = ctx.on
     # The old row must be written before the new active one (one active per worker).
-    ctx.session.flush([m])
+    ctx.session.flush()
     if ctx.data.get("into_membership_id"):
         return
     new = Membership(
@@ -141,6 +145,7 @@ LIFECYCLE = Lifecycle(
         "destination_open": destination_open,
     },
     effects={
+        "hand_over_current": hand_over_current,
         "record_joining": record_joining,
         "record_end": record_end,
         "open_destination_membership": open_destination_membership,

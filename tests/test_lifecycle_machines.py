@@ -1,0 +1,229 @@
+"""Every allowed and every refused transition of each machine, straight from the declarations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from projectunion import lifecycle
+from projectunion.exceptions import InvalidTransition
+from projectunion.lifecycle.declarations import ALL, MEMBERSHIP, PROJECT, UNION, WAGE_CASE
+from projectunion.models import StateChange
+
+
+def _pairs(declaration):
+    """(state, event, destination or None if refused) for every state × event."""
+    for state in declaration.states:
+        for event in declaration.events():
+            dest = next((t.dest for t in declaration.transitions if t.event == event and state in t.source), None)
+            yield state, event, dest
+
+
+class Plain:
+    """A stand-in object in a given state, for the bare machine (no guards needed here)."""
+
+    __tablename__ = ""
+
+    def __init__(self, state):
+        self.state = state
+        self.id = 1
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
+def test_declaration_lists_every_state_reachable(name):
+    declaration = ALL[name]
+    reachable = set(declaration.initial)
+    for _ in declaration.states:
+        reachable |= {t.dest for t in declaration.transitions if set(t.source) & reachable}
+    assert reachable == set(declaration.states)
+
+
+@pytest.mark.parametrize(
+    ("state", "event", "dest"),
+    [p for p in _pairs(PROJECT)],
+)
+def test_project_machine_allows_exactly_the_declared_events(state, event, dest):
+    obj = Plain(state)
+    lc = lifecycle.lifecycle_of("project")
+    assert (event in lc.allowed_events(obj)) == (dest is not None)
+
+
+def test_allowed_events_follow_the_design():
+    def allowed(name, state):
+        return lifecycle.lifecycle_of(name).allowed_events(Plain(state))
+
+    assert allowed("project", "planned") == ["start", "cancel"]
+    assert allowed("project", "under_construction") == ["halt", "complete"]
+    assert allowed("project", "halted") == ["resume"]
+    assert allowed("project", "completed") == []
+    assert allowed("union", "preparing") == ["found", "abandon"]
+    assert allowed("union", "active") == ["suspend", "begin_dissolution"]
+    assert allowed("union", "suspended") == ["resume", "begin_dissolution"]
+    assert allowed("union", "dissolving") == ["dissolve"]
+    assert allowed("union", "dissolved") == []
+    assert allowed("membership", "pending") == ["approve", "reject"]
+    assert allowed("membership", "active") == ["end", "transfer"]
+    assert allowed("membership", "transferred") == []
+    assert allowed("wage_case", "open") == ["mediate", "escalate"]
+    assert allowed("wage_case", "mediating") == ["resolve", "escalate"]
+    assert allowed("wage_case", "escalated") == ["resolve"]
+    assert allowed("wage_case", "resolved") == []
+
+
+# --- the project machine on real rows ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("state", "event", "dest"), list(_pairs(PROJECT)))
+def test_project_transition_on_a_real_project(f, db_session, state, event, dest):
+    project = f.project()
+    path = {
+        "planned": [],
+        "under_construction": ["start"],
+        "halted": ["start", "halt"],
+        "completed": ["start", "complete"],
+        "cancelled": ["cancel"],
+    }[state]
+    for step in path:
+        f.fire(project, step, on=dt.date(2024, 1, 1))
+    assert project.state == state
+    if dest is None:
+        with pytest.raises(InvalidTransition) as info:
+            f.fire(project, event, on=dt.date(2024, 2, 1))
+        assert info.value.allowed == lifecycle.allowed_events(project)
+        assert project.state == state
+    else:
+        f.fire(project, event, on=dt.date(2024, 2, 1))
+        assert project.state == dest
+        last = (
+            db_session.query(StateChange)
+            .filter_by(machine="project", object_id=project.id)
+            .order_by(StateChange.id.desc())
+            .first()
+        )
+        assert (last.event, last.from_state, last.to_state, last.on) == (event, state, dest, dt.date(2024, 2, 1))
+
+
+def test_refused_transition_names_the_allowed_events(f):
+    project = f.project()
+    with pytest.raises(InvalidTransition) as info:
+        f.fire(project, "complete")
+    assert info.value.code == "invalid_transition"
+    assert info.value.allowed == ["start", "cancel"]
+    assert info.value.status == 409
+
+
+def test_unknown_event_is_refused_like_any_other(f):
+    project = f.project()
+    with pytest.raises(InvalidTransition):
+        f.fire(project, "explode")
+
+
+# --- union ---------------------------------------------------------------------------------
+
+
+def _union_in(f, state):
+    union = f.started_union(on=dt.date(2024, 1, 1))
+    if state == "preparing":
+        return union
+    if state == "dissolved":
+        f.fire(union, "abandon", on=dt.date(2024, 1, 2))
+        return union
+    chair = f.enroll(union, on=dt.date(2024, 1, 1))
+    f.fire(union, "found", on=dt.date(2024, 1, 1), chair_membership_id=chair.id)
+    if state == "suspended":
+        f.fire(union, "suspend", on=dt.date(2024, 1, 2))
+    if state == "dissolving":
+        f.fire(union, "begin_dissolution", on=dt.date(2024, 1, 2))
+    return union
+
+
+@pytest.mark.parametrize(("state", "event", "dest"), list(_pairs(UNION)))
+def test_union_transition_on_a_real_union(f, state, event, dest):
+    f.regional_union()
+    union = _union_in(f, state)
+    assert union.state == state
+    data = {"chair_membership_id": union.chair_membership_id} if event == "found" else {}
+    if event == "found" and state == "preparing":
+        data["chair_membership_id"] = f.enroll(union, on=dt.date(2024, 1, 1)).id
+    if dest is None:
+        with pytest.raises(InvalidTransition) as info:
+            f.fire(union, event, on=dt.date(2024, 2, 1), **data)
+        assert union.state == state
+        assert info.value.allowed == lifecycle.allowed_events(union)
+    else:
+        f.fire(union, event, on=dt.date(2024, 2, 1), **data)
+        assert union.state == dest
+
+
+def test_found_refused_without_a_chair(f):
+    union = f.started_union()
+    f.enroll(union)
+    with pytest.raises(InvalidTransition) as info:
+        f.fire(union, "found")
+    assert "chair" in str(info.value.message)
+    assert union.state == "preparing"
+
+
+def test_found_refused_when_chair_is_a_member_of_another_union(f):
+    other = f.started_union()
+    outsider = f.enroll(other)
+    union = f.started_union()
+    with pytest.raises(InvalidTransition):
+        f.fire(union, "found", chair_membership_id=outsider.id)
+
+
+def test_found_records_chair_and_date(f):
+    union = f.started_union(on=dt.date(2024, 5, 1))
+    chair = f.enroll(union, on=dt.date(2024, 5, 2))
+    f.fire(union, "found", on=dt.date(2024, 5, 3), chair_membership_id=chair.id)
+    assert union.chair_membership_id == chair.id
+    assert union.founded_on == dt.date(2024, 5, 3)
+
+
+# --- membership ------------------------------------------------------------------------------
+
+
+def test_membership_machine_states_match_design():
+    assert set(MEMBERSHIP.states) == {"pending", "active", "rejected", "ended", "transferred"}
+    assert set(WAGE_CASE.states) == {"open", "mediating", "escalated", "resolved"}
+
+
+def test_end_requires_a_known_reason(f):
+    union = f.active_union(members=2)
+    m = f.enroll(union)
+    from projectunion.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as info:
+        f.fire(m, "end", reason="bored")
+    assert "reason" in info.value.fields
+    f.fire(m, "end", on=dt.date(2024, 6, 1), reason="left_site")
+    assert (m.state, m.ended_on, m.end_reason) == ("ended", dt.date(2024, 6, 1), "left_site")
+
+
+def test_ended_membership_cannot_be_ended_again(f):
+    union = f.active_union(members=2)
+    m = f.enroll(union)
+    f.fire(m, "end", reason="withdrew", on=dt.date(2024, 6, 1))
+    with pytest.raises(InvalidTransition) as info:
+        f.fire(m, "end", reason="withdrew")
+    assert info.value.allowed == []
+
+
+def test_every_transition_writes_a_state_change_with_actor(f, db_session):
+    union = f.active_union(members=1)
+    changes = (
+        db_session.query(StateChange).filter_by(machine="union", object_id=union.id).order_by(StateChange.id).all()
+    )
+    assert [(c.event, c.from_state, c.to_state) for c in changes] == [
+        ("create", None, "preparing"),
+        ("found", "preparing", "active"),
+    ]
+    assert all(c.actor_id == f.admin.id for c in changes)
+    assert changes[1].data["chair_membership_id"] is not None
+
+
+def test_diagram_declaration_is_plain_data():
+    data = lifecycle.declaration_of("union").as_dict()
+    assert data["states"][0] == "preparing"
+    assert {"event": "found", "source": ["preparing"], "dest": "active", "guards": ["has_chair"]} in data["transitions"]
