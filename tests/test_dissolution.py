@@ -205,7 +205,6 @@ def test_chosen_successor_and_per_member_decisions(f, db_session):
 def test_dissolution_date_before_a_member_joined_is_refused(f):
     f.regional_union()
     union = completed_union(f)
-    f.enroll
     with pytest.raises(ValidationError):
         f.fire(union, "dissolve", on=dt.date(2024, 1, 1))
     assert union.state == "dissolving"

@@ -41,7 +41,7 @@ def test_declaration_lists_every_state_reachable(name):
 
 @pytest.mark.parametrize(
     ("state", "event", "dest"),
-    [p for p in _pairs(PROJECT)],
+    list(_pairs(PROJECT)),
 )
 def test_project_machine_allows_exactly_the_declared_events(state, event, dest):
     obj = Plain(state)
