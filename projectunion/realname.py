@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import hashlib
 import hmac
 import re
@@ -171,8 +172,9 @@ def parse_id_number(raw: object, *, today: datetime.date | None = None) -> Resid
     )
 
 
+@functools.lru_cache(maxsize=8192)
 def _county_known(region_code: str) -> bool:
-    """Whether stdnum's region data has this code in any year."""
+    """Whether stdnum's region data has this code in any year (cached: the lookup is slow)."""
     return any("county" in props for _, props in numdb.get("cn/loc").info(region_code))
 
 
