@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from projectunion import permissions
+from projectunion.dates import today
 from projectunion.exceptions import Conflict, ValidationError
 from projectunion.i18n import _l
 from projectunion.lifecycle import context, record_creation
@@ -52,10 +53,14 @@ def register_project(
     general_contractor_id: int | None = None,
     planned_start: dt.date | None = None,
     planned_end: dt.date | None = None,
+    registered_on: dt.date | None = None,
 ) -> Project:
+    """``registered_on`` is the day it was registered (default today; may be in the past)."""
     if town is None or town.level != "town":
         raise ValidationError({"town_code": _l("Choose the town (street) where the site is.")})
     permissions.require(permissions.can_register_project(actor, town))
+    if registered_on is not None and registered_on > today():
+        raise ValidationError({"registered_on": _l("The date cannot be in the future.")})
     values = _clean(
         session,
         {
@@ -71,7 +76,7 @@ def register_project(
     with unit_of_work(session):
         project = Project(**values, town=town, state="planned", created_by_id=getattr(actor, "id", None))
         session.add(project)
-        record_creation(session, "project", project, context(session, actor))
+        record_creation(session, "project", project, context(session, actor, registered_on))
         audit(session, actor, "register_project", project, permit_no=project.permit_no)
     return project
 

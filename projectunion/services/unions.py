@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from projectunion import permissions
+from projectunion.dates import today
 from projectunion.exceptions import Conflict, ValidationError
 from projectunion.i18n import _l
 from projectunion.lifecycle import context, record_creation
@@ -21,9 +23,18 @@ from projectunion.services.transaction import audit, unit_of_work
 
 
 def create_standing_union(
-    session: so.Session, actor: User, *, kind: str, name: str, jurisdiction: Jurisdiction | None
+    session: so.Session,
+    actor: User,
+    *,
+    kind: str,
+    name: str,
+    jurisdiction: Jurisdiction | None,
+    created_on: dt.date | None = None,
 ) -> Union:
-    """A regional or industry union; it receives members of dissolved project unions."""
+    """A regional or industry union; it receives members of dissolved project unions.
+
+    ``created_on`` is the day it was set up (default today; may be in the past).
+    """
     errors = {}
     if kind not in ("regional", "industry"):
         errors["kind"] = _l("A standing union is regional or industry.")
@@ -32,6 +43,8 @@ def create_standing_union(
         errors["name"] = _l("Enter the union's name (at most 200 characters).")
     if jurisdiction is None:
         errors["jurisdiction_code"] = _l("Choose the jurisdiction.")
+    if created_on is not None and created_on > today():
+        errors["created_on"] = _l("The date cannot be in the future.")
     if errors:
         raise ValidationError(errors)
     permissions.require(
@@ -40,7 +53,7 @@ def create_standing_union(
     with unit_of_work(session):
         union = Union(kind=kind, name=name, jurisdiction=jurisdiction, state="active")
         session.add(union)
-        record_creation(session, "union", union, context(session, actor))
+        record_creation(session, "union", union, context(session, actor, created_on))
         audit(session, actor, "create_union", union, kind=kind)
     return union
 
