@@ -36,7 +36,7 @@ class Factories:
         self.session = session
         self._city: Jurisdiction | None = None
         self._admin: User | None = None
-        self._n = itertools.count(1)
+        self._n = _serial
 
     # jurisdictions ---------------------------------------------------------
     @property
@@ -107,12 +107,12 @@ class Factories:
         self.fire(project, "start", on=on)
         return project.union
 
-    def enroll(self, union: Union, *, on: dt.date = dt.date(2024, 3, 2), name: str | None = None, actor=None, **kw) -> Membership:
+    def enroll(
+        self, union: Union, *, on: dt.date = dt.date(2024, 3, 2), name: str | None = None, actor=None, **kw
+    ) -> Membership:
         n = next(self._n)
         kw.setdefault("id_number", id_number(seq=n % 1000, birth=dt.date(1980 + n % 20, 1 + n % 12, 1 + n % 28)))
-        return memberships.enroll(
-            self.session, actor or self.admin, union, name=name or f"工人{n}", joined_on=on, **kw
-        )
+        return memberships.enroll(self.session, actor or self.admin, union, name=name or f"工人{n}", joined_on=on, **kw)
 
     def active_union(self, members: int = 1, on: dt.date = dt.date(2024, 3, 1)) -> Union:
         """A founded project union with ``members`` members, the first one chair."""

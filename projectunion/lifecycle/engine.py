@@ -65,20 +65,16 @@ class Lifecycle:
             )
 
     def _guard(self, event: str, name: str):
-        guard = self.guards[name]
-
         def check(event_data) -> bool:
-            guard(event_data.model, event_data.kwargs["ctx"])
+            self.guards[name](event_data.model, event_data.kwargs["ctx"])
             return True
 
         check.__name__ = f"guard_{name}"
         return check
 
     def _effect(self, name: str):
-        effect = self.effects[name]
-
         def run(event_data) -> None:
-            effect(event_data.model, event_data.kwargs["ctx"])
+            self.effects[name](event_data.model, event_data.kwargs["ctx"])
 
         run.__name__ = f"effect_{name}"
         return run

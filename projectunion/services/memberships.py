@@ -31,10 +31,11 @@ def _enrollment_open(union: Union) -> None:
         raise EnrollmentClosed(_l("Enrollment is closed: %(union)s is %(state)s.", union=union.name, state=union.state))
 
 
-def _conflict_after_race(session: so.Session, worker_id: int | None, exc: Exception) -> Exception:
-    """Explain a unique-index violation lost to a concurrent enrollment."""
-    if worker_id is not None:
-        current = active_membership(session, worker_id)
+def _conflict_after_race(session: so.Session, id_number: str) -> Exception:
+    """Explain a unique-index violation lost to a concurrent enrollment (after the rollback)."""
+    worker = workers.find_by_id_number(session, id_number)
+    if worker is not None:
+        current = active_membership(session, worker.id)
         if current is not None:
             return AlreadyMember(current.union_id, current.union.name, current.id)
     return Conflict(_l("This worker was enrolled by someone else at the same moment; nothing was saved."))
@@ -69,10 +70,8 @@ def enroll(
     if joined_on > today():
         raise ValidationError({"joined_on": _l("The joining date cannot be in the future.")})
     resident, clean_name, clean_phone = workers.validate_person(id_number, name, phone)
-    worker_id = None
     try:
         worker = workers.find_or_create(session, resident, clean_name, clean_phone, (trade or "").strip() or None)
-        worker_id = worker.id
         membership = session.scalars(
             sa.select(Membership).where(
                 Membership.worker_id == worker.id, Membership.union_id == union.id, Membership.state == "pending"
@@ -95,7 +94,7 @@ def enroll(
         session.commit()
     except sa_exc.IntegrityError as exc:
         session.rollback()
-        raise _conflict_after_race(session, worker_id, exc) from exc
+        raise _conflict_after_race(session, resident.number) from exc
     except BaseException:
         session.rollback()
         raise
@@ -123,10 +122,8 @@ def apply(
     _enrollment_open(union)
     on = today()
     resident, clean_name, clean_phone = workers.validate_person(id_number, name, phone)
-    worker_id = None
     try:
         worker = workers.find_or_create(session, resident, clean_name, clean_phone, (trade or "").strip() or None)
-        worker_id = worker.id
         current = active_membership(session, worker.id)
         if current is not None and current.union_id == union.id:
             raise AlreadyMember(current.union_id, union.name, current.id, _l("You are already a member of this union."))
@@ -157,7 +154,7 @@ def apply(
         session.commit()
     except sa_exc.IntegrityError as exc:
         session.rollback()
-        raise _conflict_after_race(session, worker_id, exc) from exc
+        raise _conflict_after_race(session, resident.number) from exc
     except BaseException:
         session.rollback()
         raise
