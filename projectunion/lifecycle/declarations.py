@@ -48,6 +48,17 @@ class Declaration:
         }
 
 
+def as_mermaid(declaration: Declaration) -> str:
+    """The machine as a Mermaid state diagram (README, docs)."""
+    lines = ["stateDiagram-v2"]
+    lines += [f"    [*] --> {state}" for state in declaration.initial]
+    for t in declaration.transitions:
+        guard = f" [{', '.join(t.guards)}]" if t.guards else ""
+        lines += [f"    {source} --> {t.dest}: {t.event}{guard}" for source in t.source]
+    lines += [f"    {state} --> [*]" for state in declaration.final]
+    return "\n".join(lines)
+
+
 PROJECT = Declaration(
     name="project",
     states=("planned", "under_construction", "halted", "completed", "cancelled"),
