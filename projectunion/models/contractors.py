@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -8,6 +9,9 @@ import sqlalchemy.orm as so
 from projectunion.db import Base
 from projectunion.models._columns import Timestamp, choice, utcnow
 from projectunion.models.workers import Worker
+
+if TYPE_CHECKING:
+    from projectunion.models.projects import Project
 
 CONTRACTOR_KINDS = ("general", "subcontractor", "labor_service")
 CREW_STATES = ("open", "closed")
@@ -88,5 +92,6 @@ class SiteEntry(Base):
     entered_on: so.Mapped[dt.date]
     exited_on: so.Mapped[dt.date | None]
 
+    project: so.Mapped[Project] = so.relationship()
     crew: so.Mapped[Crew | None] = so.relationship()
     worker: so.Mapped[Worker | None] = so.relationship()

@@ -1,0 +1,413 @@
+"""Crew rosters: reading every format and encoding, each row error, one-transaction
+commit, idempotent re-import, updates and leavers, and the export round trip."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from projectunion.dates import today
+from projectunion.exceptions import NotFound, PermissionDenied
+from projectunion.models import AuditEvent, CrewMember, Membership, Worker
+from projectunion.services import crews, rosters
+from projectunion.services.rosters import RosterFileError
+from tests.factories import id_number
+
+HEADER = ["姓名", "身份证号", "手机号", "工种", "进场日期"]
+
+
+def xlsx(rows, header=HEADER, title=None) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    if title:
+        sheet.append([title])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def text_file(rows, header=HEADER, encoding="utf-8", delimiter=",") -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def person(
+    n: int, name: str | None = None, *, birth=dt.date(1985, 3, 4), phone=None, trade="钢筋工", entered="2024-03-01"
+):
+    return [name or f"工人{n}", id_number(seq=n, birth=birth), phone or f"138{n:08d}", trade, entered]
+
+
+@pytest.fixture
+def company(f):
+    return f.contractor()
+
+
+@pytest.fixture
+def boss(f, company):
+    return f.user("contractor", contractor=company)
+
+
+@pytest.fixture
+def crew(db_session, boss, company):
+    return crews.create_crew(db_session, boss, company, name="钢筋一班", created_on=dt.date(2024, 1, 1))
+
+
+def count(session, model, *where) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def members(session, crew):
+    return {m.worker.name: m for m in crews.current_members(session, crew)}
+
+
+# --- reading --------------------------------------------------------------------
+
+
+def test_preview_of_an_xlsx_roster_reports_what_would_happen_and_writes_nothing(db_session, boss, crew):
+    data = xlsx([person(1), person(2), person(3)])
+    result = rosters.import_roster(db_session, boss, crew, data, dry_run=True)
+    assert result.as_dict() == {
+        "rows": 3,
+        "valid": 3,
+        "errors": [],
+        "committed": False,
+        "created": 3,
+        "updated": 0,
+        "left": 0,
+        "unchanged": 0,
+        "new_workers": 3,
+        "leavers_unknown": False,
+    }
+    assert [r.row for r in result.rows] == [2, 3, 4]
+    assert count(db_session, Worker) == 0
+    assert count(db_session, CrewMember) == 0
+
+
+@pytest.mark.parametrize(
+    "encoding, prefix",
+    [("utf-8", b""), ("utf-8-sig", b""), ("gb18030", b""), ("utf-16", b"")],
+    ids=["utf8", "utf8-bom", "gb18030", "utf16-bom"],
+)
+def test_csv_rosters_in_every_encoding_read_the_same_chinese_names(db_session, boss, crew, encoding, prefix):
+    rows = [person(1, "张三"), person(2, "阿依古丽·买买提"), person(3, "欧阳娜娜")]
+    data = prefix + text_file(rows, encoding=encoding, delimiter="\t" if encoding == "utf-16" else ",")
+    result = rosters.import_roster(db_session, boss, crew, data, dry_run=False)
+    assert result.errors == []
+    assert sorted(members(db_session, crew)) == sorted(["张三", "阿依古丽·买买提", "欧阳娜娜"])
+
+
+def test_gb18030_is_detected_even_when_it_looks_nothing_like_utf8():
+    data = text_file([["王𠮷", "x", "", "", ""]], encoding="gb18030")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    assert "王𠮷" in rosters.decode_text(data)
+
+
+def test_english_headers_variants_title_rows_extra_columns_and_blank_rows(db_session, boss, crew):
+    header = ["No.", "Name*", "ID Number", "Mobile", "Trade (工种)", "Entry date", "Remarks"]
+    rows = [
+        [1, "张三", id_number(seq=1), "138 0000 0001", "木工", dt.date(2024, 3, 1), "team lead"],
+        [None, None, None, None, None, None, None],
+        [2, "李四", id_number(seq=2), "+86 138-0000-0002", "", "2024/3/2", ""],
+    ]
+    data = xlsx(rows, header=header, title="威海项目 钢筋班 花名册")
+    result = rosters.import_roster(db_session, boss, crew, data, dry_run=False)
+    assert result.errors == []
+    assert [r.row for r in result.rows] == [3, 5]
+    assert set(result.headers) == {"name", "id_number", "phone", "trade", "entered_on"}
+    now = members(db_session, crew)
+    assert now["张三"].worker.phone == "13800000001"
+    assert now["张三"].worker.trade == "木工"
+    assert now["李四"].joined_on == dt.date(2024, 3, 2)
+    assert now["李四"].worker.trade is None
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["姓名", "公民身份号码", "联系电话", "工种", "进场日期"],
+        ["姓名", "身份证号码", "手机号码", "工种", "进场时间"],
+        ["name", "id_number", "phone", "trade", "entered_on"],
+    ],
+)
+def test_common_header_variants(db_session, boss, crew, header):
+    result = rosters.import_roster(db_session, boss, crew, text_file([person(1)], header=header), dry_run=True)
+    assert (result.valid, result.errors) == (1, [])
+
+
+def test_dates_in_the_usual_spellings(db_session, boss, crew):
+    spellings = ["2024-03-01", "2024/3/1", "2024.03.01", "2024年3月1日", "20240301", "2024-03-01 08:00:00"]
+    rows = [person(i, entered=s) for i, s in enumerate(spellings, start=1)]
+    result = rosters.import_roster(db_session, boss, crew, text_file(rows), dry_run=True)
+    assert result.errors == []
+    assert {r.entered_on for r in result.rows} == {dt.date(2024, 3, 1)}
+
+
+def test_a_missing_entry_date_means_today(db_session, boss, crew):
+    result = rosters.import_roster(db_session, boss, crew, text_file([person(1, entered="")]), dry_run=True)
+    assert result.rows[0].entered_on == today()
+
+
+# --- row errors -------------------------------------------------------------------
+
+BAD_CHECK = id_number(seq=7)[:-1] + ("0" if id_number(seq=7)[-1] != "0" else "1")
+
+
+def _impossible_birth_date() -> str:
+    first17 = "41150219850230007"  # 30 February
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11]
+
+
+@pytest.mark.parametrize(
+    "cells, column, code",
+    [
+        (["张三", BAD_CHECK, "13800000001", "", ""], "id_number", "id_checksum"),
+        (["张三", _impossible_birth_date(), "13800000001", "", ""], "id_number", "id_birth_date"),
+        (
+            ["张三", id_number(seq=9, birth=today().replace(year=today().year - 15)), "", "", ""],
+            "id_number",
+            "under_age",
+        ),
+        (["张三", id_number(seq=9), "12345", "", ""], "phone", "phone_format"),
+        (["张三", "411502850304001", "", "", ""], "id_number", "id_15_digits"),
+        (["张三", "", "", "", ""], "id_number", "id_required"),
+        (["", id_number(seq=9), "", "", ""], "name", "name_required"),
+        (["张\u200b三", id_number(seq=9), "", "", ""], "name", "name_chars"),
+        (["张三", id_number(seq=9), "", "x" * 51, ""], "trade", "trade_length"),
+        (["张三", id_number(seq=9), "", "", "next Tuesday"], "entered_on", "date_format"),
+        (["张三", id_number(seq=9), "", "", (today() + dt.timedelta(days=3)).isoformat()], "entered_on", "date_future"),
+        (["张三", "4.11502E+17", "", "", ""], "id_number", "id_not_text"),
+    ],
+    ids=[
+        "check-digit",
+        "birth-date",
+        "under-16",
+        "phone",
+        "15-digits",
+        "id-missing",
+        "name-missing",
+        "invisible-char",
+        "trade-too-long",
+        "not-a-date",
+        "future-date",
+        "excel-scientific",
+    ],
+)
+def test_each_row_error_is_reported_by_row_and_column_and_the_good_rows_still_import(
+    db_session, boss, crew, cells, column, code
+):
+    data = text_file([person(1), cells, person(2)])
+    result = rosters.import_roster(db_session, boss, crew, data, dry_run=False)
+    assert [(e.row, e.column, e.code) for e in result.errors] == [(3, column, code)]
+    assert str(result.errors[0].message)
+    assert (result.valid, result.created, result.committed) == (2, 2, True)
+    assert sorted(members(db_session, crew)) == ["工人1", "工人2"]
+
+
+def test_a_numeric_id_cell_in_excel_must_be_text_and_is_never_fixed(db_session, boss, crew):
+    number = id_number(seq=4)
+    data = xlsx([["张三", int(number[:17] + "0"), "13800000001", "", ""], person(2)])
+    result = rosters.import_roster(db_session, boss, crew, data, dry_run=False)
+    assert [(e.row, e.column, e.code) for e in result.errors] == [(2, "id_number", "id_not_text")]
+    assert "text" in str(result.errors[0].message)
+    assert sorted(members(db_session, crew)) == ["工人2"]
+
+
+def test_duplicate_id_inside_the_file_points_at_the_first_row(db_session, boss, crew):
+    data = text_file([person(1), person(2), person(1, "张三")])
+    result = rosters.import_roster(db_session, boss, crew, data, dry_run=True)
+    assert [(e.row, e.column, e.code) for e in result.errors] == [(4, "id_number", "duplicate_id")]
+    assert "2" in str(result.errors[0].message)
+
+
+def test_id_known_in_the_system_under_another_name(f, db_session, boss, crew):
+    union = f.started_union()
+    f.enroll(union, id_number=id_number(seq=5), name="王五")
+    result = rosters.import_roster(db_session, boss, crew, text_file([person(5, "王六")]), dry_run=False)
+    assert [(e.row, e.column, e.code) for e in result.errors] == [(2, "name", "id_other_name")]
+    assert "王*" in str(result.errors[0].message)
+    assert members(db_session, crew) == {}
+
+
+def test_missing_required_columns_block_the_whole_file(db_session, boss, crew):
+    data = text_file([["张三", "13800000001"]], header=["姓名", "电话"])
+    result = rosters.import_roster(db_session, boss, crew, data, dry_run=False)
+    assert [(e.row, e.column, e.code) for e in result.errors] == [(1, "id_number", "missing_column")]
+    assert (result.valid, result.committed) == (0, False)
+    assert count(db_session, Worker) == 0
+
+
+@pytest.mark.parametrize(
+    "data, code",
+    [
+        (b"", "empty_file"),
+        (b"PK\x03\x04 not really a workbook", "unreadable_file"),
+        ("姓名,身份证号\n".encode(), "empty_file"),
+    ],
+)
+def test_unreadable_files_are_refused_as_a_whole(db_session, boss, crew, data, code):
+    with pytest.raises(RosterFileError) as info:
+        rosters.import_roster(db_session, boss, crew, data, dry_run=True)
+    assert info.value.error.code == code
+    assert info.value.status == 400
+
+
+# --- committing ---------------------------------------------------------------------
+
+
+def test_commit_registers_workers_in_the_crew_and_never_makes_them_members(f, db_session, boss, crew):
+    f.started_union()
+    result = rosters.import_roster(db_session, boss, crew, xlsx([person(1), person(2)]), dry_run=False)
+    assert (result.committed, result.created, result.new_workers) == (True, 2, 2)
+    assert count(db_session, Membership) == 0
+    worker = members(db_session, crew)["工人1"].worker
+    assert worker.id_masked == id_number(seq=1)[:3] + "*" * 11 + id_number(seq=1)[-4:]
+    assert worker.birth_date == dt.date(1985, 3, 4)
+    assert members(db_session, crew)["工人1"].joined_on == dt.date(2024, 3, 1)
+    audit = db_session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "import_roster")).one()
+    assert audit.data["created"] == 2
+
+
+def test_a_crash_mid_commit_leaves_no_half_roster(f, db_session, boss, crew, monkeypatch):
+    rosters.import_roster(db_session, boss, crew, text_file([person(1, phone="13800000001")]), dry_run=False)
+    before = (count(db_session, Worker), count(db_session, CrewMember), count(db_session, AuditEvent))
+
+    def crash(session, values):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(rosters, "_insert_members", crash)
+    data = text_file([person(1, phone="13900000009"), person(2), person(3)])
+    with pytest.raises(RuntimeError):
+        rosters.import_roster(db_session, boss, crew, data, dry_run=False)
+    db_session.expire_all()
+    assert (count(db_session, Worker), count(db_session, CrewMember), count(db_session, AuditEvent)) == before
+    assert members(db_session, crew)["工人1"].worker.phone == "13800000001"
+
+
+def test_reimporting_the_same_file_changes_nothing(db_session, boss, crew):
+    data = xlsx([person(1), person(2), person(3)])
+    rosters.import_roster(db_session, boss, crew, data, dry_run=False)
+    snapshot = [(m.id, m.worker_id, m.joined_on, m.left_on) for m in crews.member_history(db_session, crew)]
+    audits = count(db_session, AuditEvent)
+    again = rosters.import_roster(db_session, boss, crew, data, dry_run=False)
+    assert (again.created, again.updated, again.left, again.unchanged, again.committed) == (0, 0, 0, 3, True)
+    assert [(m.id, m.worker_id, m.joined_on, m.left_on) for m in crews.member_history(db_session, crew)] == snapshot
+    assert count(db_session, AuditEvent) == audits
+
+
+def test_an_updated_roster_updates_phones_and_trades_and_records_who_left(db_session, boss, crew):
+    rosters.import_roster(db_session, boss, crew, text_file([person(1), person(2), person(3)]), dry_run=False)
+    leader = members(db_session, crew)["工人3"].worker
+    crews.set_leader(db_session, boss, crew, leader.id)
+    updated = text_file([person(1, phone="13999999999"), person(2, trade="架子工"), person(4)])
+    preview = rosters.import_roster(db_session, boss, crew, updated, dry_run=True)
+    assert [name for _, name, _ in preview.leaving] == ["工人3"]
+    result = rosters.import_roster(db_session, boss, crew, updated, dry_run=False)
+    assert (result.created, result.updated, result.left) == (1, 2, 1)
+    now = members(db_session, crew)
+    assert sorted(now) == ["工人1", "工人2", "工人4"]
+    assert now["工人1"].worker.phone == "13999999999"
+    assert now["工人2"].worker.trade == "架子工"
+    gone = next(m for m in crews.member_history(db_session, crew) if m.worker.name == "工人3")
+    assert (gone.joined_on, gone.left_on) == (dt.date(2024, 3, 1), today())
+    assert crew.leader_worker_id is None
+
+
+def test_someone_who_comes_back_gets_a_new_period_and_the_old_one_is_kept(db_session, boss, crew):
+    rosters.import_roster(db_session, boss, crew, text_file([person(1), person(2)]), dry_run=False)
+    rosters.import_roster(db_session, boss, crew, text_file([person(1)]), dry_run=False)
+    rosters.import_roster(
+        db_session, boss, crew, text_file([person(1), person(2, entered=today().isoformat())]), dry_run=False
+    )
+    periods = [(m.joined_on, m.left_on) for m in crews.member_history(db_session, crew) if m.worker.name == "工人2"]
+    assert periods == [(today(), None), (dt.date(2024, 3, 1), today())]
+
+
+def test_leavers_are_not_guessed_when_an_id_number_is_unreadable(db_session, boss, crew):
+    rosters.import_roster(db_session, boss, crew, text_file([person(1), person(2)]), dry_run=False)
+    result = rosters.import_roster(
+        db_session, boss, crew, text_file([person(1), ["工人2", BAD_CHECK, "", "", ""]]), dry_run=False
+    )
+    assert result.leavers_unknown and result.left == 0
+    assert sorted(members(db_session, crew)) == ["工人1", "工人2"]
+
+
+def test_a_row_with_a_bad_phone_keeps_its_worker_in_the_crew(db_session, boss, crew):
+    rosters.import_roster(db_session, boss, crew, text_file([person(1), person(2)]), dry_run=False)
+    result = rosters.import_roster(
+        db_session, boss, crew, text_file([person(1), person(2, phone="123")]), dry_run=False
+    )
+    assert (result.left, result.updated) == (0, 0)
+    assert sorted(members(db_session, crew)) == ["工人1", "工人2"]
+
+
+# --- export -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_export_round_trip_changes_nothing(db_session, boss, crew, kind):
+    rows = [person(1, "张三"), person(2, "阿依古丽·买买提", trade="=HYPERLINK(1)"), person(3, trade="")]
+    rosters.import_roster(db_session, boss, crew, text_file(rows), dry_run=False)
+    exported = getattr(rosters, f"export_{kind}")(db_session, boss, crew)
+    again = rosters.import_roster(db_session, boss, crew, exported, dry_run=False)
+    assert again.errors == []
+    assert (again.rows and len(again.rows), again.created, again.updated, again.left) == (3, 0, 0, 0)
+    assert members(db_session, crew)["阿依古丽·买买提"].worker.trade == "=HYPERLINK(1)"
+
+
+def test_csv_export_has_a_bom_the_import_headers_and_no_formula(db_session, boss, crew):
+    rosters.import_roster(db_session, boss, crew, text_file([person(1, trade="@SUM(A1)")]), dry_run=False)
+    data = rosters.export_csv(db_session, boss, crew)
+    assert data.startswith(b"\xef\xbb\xbf")
+    lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert lines[0] == HEADER
+    assert lines[1] == ["工人1", id_number(seq=1), "13800000001", "'@SUM(A1)", "2024-03-01"]
+
+
+def test_xlsx_export_keeps_id_numbers_as_text(db_session, boss, crew):
+    rosters.import_roster(db_session, boss, crew, text_file([person(1)]), dry_run=False)
+    book = openpyxl.load_workbook(io.BytesIO(rosters.export_xlsx(db_session, boss, crew)))
+    sheet = book.active
+    assert [c.value for c in sheet[1]] == HEADER
+    assert sheet["B2"].value == id_number(seq=1)
+    assert sheet["B2"].data_type == "s"
+    assert sheet["E2"].value.date() == dt.date(2024, 3, 1)
+
+
+def test_every_export_is_audited(db_session, boss, crew):
+    rosters.export_csv(db_session, boss, crew)
+    assert (
+        db_session.scalars(sa.select(AuditEvent.action).where(AuditEvent.object_id == crew.id)).all()[-1]
+        == "export_roster"
+    )
+
+
+# --- scope --------------------------------------------------------------------------
+
+
+def test_another_contractor_cannot_import_or_export_the_roster(f, db_session, crew):
+    other = f.user("contractor", contractor=f.contractor("别家劳务"))
+    with pytest.raises(NotFound):
+        rosters.import_roster(db_session, other, crew, text_file([person(1)]), dry_run=True)
+    with pytest.raises(NotFound):
+        rosters.export_csv(db_session, other, crew)
+
+
+def test_union_officers_read_crews_but_never_export_full_id_numbers(f, db_session, crew):
+    officer = f.user("officer", unions=[f.started_union()])
+    with pytest.raises(PermissionDenied):
+        rosters.export_xlsx(db_session, officer, crew)
+    with pytest.raises(PermissionDenied):
+        rosters.import_roster(db_session, officer, crew, text_file([person(1)]), dry_run=True)
