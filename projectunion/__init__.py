@@ -31,9 +31,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from projectunion.api import bp as api_bp
     from projectunion.main import bp as main_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(api_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
@@ -15,6 +15,8 @@ def select_locale() -> str:
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
+    if g.get("api_locale") in languages:  # the API's choice: Accept-Language, else the token user's language
+        return g.api_locale
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -102,10 +103,22 @@ def revoke_token(session: so.Session, actor: User | None, token: ApiToken) -> No
         audit(session, actor, "revoke_token", token)
 
 
+#: How stale ``last_used_at`` may get: a busy integration does not write on every call.
+TOKEN_USE_PRECISION = dt.timedelta(minutes=1)
+
+
 def user_for_token(session: so.Session, token: str) -> User | None:
+    """The active user of a valid, unrevoked token; records when the token was last used."""
     record = session.scalars(
         sa.select(ApiToken).where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None))
     ).first()
     if record is None or not record.user.is_active:
         return None
+    now = utcnow()
+    last = record.last_used_at
+    if last is not None and last.tzinfo is None:  # SQLite hands back naive UTC
+        last = last.replace(tzinfo=dt.UTC)
+    if last is None or now - last >= TOKEN_USE_PRECISION:
+        with unit_of_work(session):
+            record.last_used_at = now
     return record.user
