@@ -31,10 +31,22 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from projectunion.account import bp as account_bp
+    from projectunion.admin import bp as admin_bp
     from projectunion.api import bp as api_bp
+    from projectunion.cases import bp as cases_bp
     from projectunion.main import bp as main_bp
+    from projectunion.projects import bp as projects_bp
+    from projectunion.unions import bp as unions_bp
+    from projectunion.workers import bp as workers_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(account_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(projects_bp)
+    app.register_blueprint(unions_bp)
+    app.register_blueprint(workers_bp)
+    app.register_blueprint(cases_bp)
     app.register_blueprint(api_bp)
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask
-from flask_login import LoginManager
+from flask import Blueprint, Flask
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from projectunion.db import get_session
@@ -21,7 +21,21 @@ def load_user(user_id: str):
     return user if user is not None and user.is_active else None
 
 
+def signed_in_only(bp: Blueprint) -> Blueprint:
+    """Every page of ``bp`` needs a signed-in user; the others go to the sign-in page."""
+
+    @bp.before_request
+    def _require_login():
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
+    return bp
+
+
 def init_app(app: Flask) -> None:
+    login_manager.login_view = "account.sign_in"
     login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
     login_manager.init_app(app)
     csrf.init_app(app)

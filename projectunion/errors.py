@@ -1,12 +1,35 @@
-"""Friendly error pages, and domain errors turned into the right status."""
+"""Friendly error pages in the user's language, and domain errors turned into the right status."""
 
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from projectunion.exceptions import DomainError
 from projectunion.i18n import _l
+
+TITLES = {
+    400: _l("The request was not understood"),
+    401: _l("Please sign in"),
+    403: _l("Not allowed"),
+    404: _l("Page not found"),
+    405: _l("The request was not understood"),
+    409: _l("Not possible right now"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+}
+
+MESSAGES = {
+    400: _l("The request was not understood. Go back, check what you entered and try again."),
+    401: _l("Please sign in."),
+    403: _l("Your account is not allowed to see this page or do this."),
+    404: _l("This page does not exist, or it is not within your scope."),
+    405: _l("The request was not understood. Go back, check what you entered and try again."),
+    409: _l("This cannot be done in the current state."),
+    429: _l("Too many requests: please wait a minute and try again."),
+    500: _l("Something went wrong on our side. Please try again later."),
+}
 
 
 def _wants_json() -> bool:
@@ -27,23 +50,49 @@ def _api_http_error(exc: HTTPException, status: int):
     return {"error": {"code": exc.name.lower().replace(" ", "_"), "message": message}}, status, headers
 
 
+def render_error(status: int, message: str | None = None):
+    status = status if status in TITLES else (500 if status >= 500 else 400)
+    return (
+        render_template(
+            "errors/error.html",
+            status=status,
+            title=TITLES[status],
+            message=message or MESSAGES[status],
+        ),
+        status,
+    )
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         if _wants_json():
             return {"error": exc.as_dict()}, exc.status
-        return render_template("errors/error.html", status=exc.status, message=str(exc.message)), exc.status
+        from projectunion.web import describe
+
+        return render_error(exc.status, describe(exc) if exc.status not in (403, 404) else None)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        if _wants_json():
+            return {"error": {"code": "csrf", "message": exc.description}}, 400
+        return render_error(
+            400,
+            str(_l("The form was open too long or came from another page. Go back, reload the page and try again.")),
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
         if _wants_json():
             return _api_http_error(exc, status)
-        return render_template("errors/error.html", status=status, message=None), status
+        if status < 400:
+            return exc
+        return render_error(status)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         app.logger.exception("Unhandled error")
         if _wants_json():
             return {"error": {"code": "internal_error", "message": "Internal error"}}, 500
-        return render_template("errors/error.html", status=500, message=None), 500
+        return render_error(500)

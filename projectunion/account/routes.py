@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale, refresh
+from flask_login import current_user, login_required, login_user, logout_user
+
+from projectunion.account import bp
+from projectunion.account.forms import PasswordForm, SignInForm
+from projectunion.db import get_session
+from projectunion.exceptions import DomainError
+from projectunion.i18n import _
+from projectunion.services import accounts
+from projectunion.web import apply_errors, flash_done, safe_next
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = SignInForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = accounts.authenticate(get_session(), form.username.data, form.password.data)
+        if user is None:
+            form.form_errors.append(_("The user name or the password is not right, or the account is disabled."))
+        else:
+            login_user(user, remember=form.remember.data)
+            if user.locale:
+                session["locale"] = user.locale
+            refresh()
+            flash_done(_("Welcome, %(name)s.", name=user.display_name))
+            return redirect(safe_next(form.next.data, url_for("main.index")))
+    return render_template("account/sign_in.html", form=form)
+
+
+@bp.post("/sign-out")
+@login_required
+def sign_out():
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("account.sign_in"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                get_session(), current_user, current=form.current.data, new=form.new.data, repeat=form.repeat.data
+            )
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            flash_done(_("Your password is changed."))
+            return redirect(url_for("account.profile"))
+    return render_template("account/profile.html", form=form)
+
+
+@bp.post("/language")
+def language():
+    locale = request.form.get("locale", "")
+    target = safe_next(request.form.get("next"), url_for("main.index"))
+    if locale not in current_app.config["LANGUAGES"]:
+        flash(_("Unknown language."), "error")
+        return redirect(target)
+    if current_user.is_authenticated:
+        accounts.set_locale(get_session(), current_user, locale)
+    session["locale"] = locale
+    with force_locale(locale):
+        flash(_("The pages are now shown in this language."), "success")
+    return redirect(target)

@@ -1,0 +1,9 @@
+"""Administration: user accounts with their role and scope."""
+
+from flask import Blueprint
+
+from projectunion.auth import signed_in_only
+
+bp = signed_in_only(Blueprint("admin", __name__, url_prefix="/admin"))
+
+from projectunion.admin import routes  # noqa: E402,F401

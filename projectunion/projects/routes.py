@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from projectunion import diagrams, labels, lifecycle, permissions, scopes
+from projectunion.db import get_session
+from projectunion.exceptions import DomainError
+from projectunion.forms import EventForm, contractor_choices, int_or_none, place_choices, town_choices
+from projectunion.i18n import _, _l
+from projectunion.lifecycle.declarations import PROJECT
+from projectunion.models import Contractor, Jurisdiction, Membership, Project, SiteEntry
+from projectunion.projects import bp
+from projectunion.projects.forms import EditProjectForm, ProjectFilterForm, ProjectForm, StartForm
+from projectunion.services import events, jurisdictions, projects
+from projectunion.web import apply_errors, flash_done, get_or_404, paginate, state_history, visible_or_404
+
+
+def _filtered(form: ProjectFilterForm) -> sa.Select:
+    session = get_session()
+    query = (
+        sa.select(Project)
+        .where(scopes.visible_projects(current_user))
+        .options(
+            so.selectinload(Project.town), so.selectinload(Project.union), so.selectinload(Project.general_contractor)
+        )
+        .order_by(Project.created_at.desc(), Project.id.desc())
+    )
+    if q := (form.q.data or "").strip():
+        like = f"%{q}%"
+        query = query.where(
+            sa.or_(Project.name.ilike(like), Project.permit_no.ilike(like), Project.address.ilike(like))
+        )
+    if form.state.data in PROJECT.states:
+        query = query.where(Project.state == form.state.data)
+    if place := jurisdictions.by_code(session, form.place.data):
+        query = query.where(
+            Project.town_id.in_(sa.select(Jurisdiction.id).where(Jurisdiction.path.startswith(place.path)))
+        )
+    if contractor_id := int_or_none(form.contractor.data):
+        query = query.where(Project.general_contractor_id == contractor_id)
+    return query
+
+
+@bp.get("/")
+def index():
+    form = ProjectFilterForm(request.args)
+    form.state.choices = [("", _("All states"))] + [(k, str(v)) for k, v in labels.STATES["project"].items()]
+    form.place.choices = place_choices(_l("Everywhere"))
+    contractors = get_session().execute(
+        sa.select(Contractor.id, Contractor.name)
+        .where(Contractor.id.in_(sa.select(Project.general_contractor_id).where(scopes.visible_projects(current_user))))
+        .order_by(Contractor.name)
+    )
+    form.contractor.choices = [("", _("All contractors"))] + [(str(i), n) for i, n in contractors]
+    page = paginate(_filtered(form))
+    filtered = any(request.args.get(k) for k in ("q", "state", "place", "contractor"))
+    return render_template("projects/index.html", form=form, page=page, filtered=filtered)
+
+
+def _project_values(form) -> dict:
+    return {
+        "name": form.name.data,
+        "address": form.address.data,
+        "general_contractor_id": int_or_none(form.general_contractor_id.data),
+        "planned_start": form.planned_start.data,
+        "planned_end": form.planned_end.data,
+    }
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    permissions.require(current_user.role in ("officer", "union_staff", "admin"))
+    form = ProjectForm()
+    towns = town_choices(current_user)
+    permissions.require(bool(towns))
+    form.town_code.choices = {None: [("", _("Choose…"))], **towns}
+    form.general_contractor_id.choices = contractor_choices(_l("Not known yet"))
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            project = projects.register_project(
+                session,
+                current_user,
+                permit_no=form.permit_no.data,
+                town=jurisdictions.by_code(session, form.town_code.data),
+                **_project_values(form),
+            )
+        except DomainError as exc:
+            apply_errors(form, exc, {"town": "town_code"})
+        else:
+            flash_done(_("Project “%(name)s” is registered. Start it when construction begins.", name=project.name))
+            return redirect(url_for("projects.show", project_id=project.id))
+    return render_template("projects/form.html", form=form, project=None)
+
+
+@bp.get("/<int:project_id>")
+def show(project_id: int):
+    session = get_session()
+    project = visible_or_404(get_or_404(Project, project_id))
+    can_manage = permissions.can_manage_project(current_user, project)
+    union = project.union
+    counts = {}
+    if union is not None:
+        counts = dict(
+            session.execute(
+                sa.select(Membership.state, sa.func.count(Membership.id))
+                .where(Membership.union_id == union.id)
+                .group_by(Membership.state)
+            ).all()
+        )
+    entries = session.scalars(
+        sa.select(SiteEntry).where(SiteEntry.project_id == project.id).order_by(SiteEntry.entered_on.desc()).limit(50)
+    ).all()
+    return render_template(
+        "projects/show.html",
+        project=project,
+        union=union,
+        counts=counts,
+        can_manage=can_manage,
+        events=lifecycle.allowed_events(project) if can_manage else [],
+        diagram=diagrams.figure("project", project.state),
+        union_diagram=diagrams.figure("union", union.state) if union else None,
+        history=state_history("project", project.id),
+        entries=entries,
+    )
+
+
+@bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
+def edit(project_id: int):
+    project = visible_or_404(get_or_404(Project, project_id))
+    permissions.require(permissions.can_manage_project(current_user, project))
+    form = EditProjectForm(obj=project)
+    form.general_contractor_id.choices = contractor_choices(_l("Not known yet"))
+    if request.method == "GET":
+        form.general_contractor_id.data = str(project.general_contractor_id or "")
+    if form.validate_on_submit():
+        try:
+            projects.update_project(get_session(), current_user, project, **_project_values(form))
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            flash_done(_("The project is saved."))
+            return redirect(url_for("projects.show", project_id=project.id))
+    return render_template("projects/form.html", form=form, project=project)
+
+
+@bp.route("/<int:project_id>/events/<event>", methods=["GET", "POST"])
+def fire(project_id: int, event: str):
+    session = get_session()
+    project = visible_or_404(get_or_404(Project, project_id))
+    permissions.require(permissions.can_manage_project(current_user, project))
+    if event not in PROJECT.events():
+        abort(404)
+    form = StartForm() if event == "start" else EventForm()
+    if form.validate_on_submit():
+        data = {}
+        if event == "start" and form.union_name.data and form.union_name.data.strip():
+            data["union_name"] = form.union_name.data.strip()
+        try:
+            events.fire_event(session, current_user, project, event, on=form.on.data, **data)
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            flash_done(
+                _(
+                    "%(event)s: done for “%(project)s” (%(state)s).",
+                    event=labels.event("project", event),
+                    project=project.name,
+                    state=labels.state("project", project.state),
+                )
+            )
+            return redirect(url_for("projects.show", project_id=project.id))
+    return render_template(
+        "event_confirm.html",
+        form=form,
+        machine="project",
+        event=event,
+        allowed=event in lifecycle.allowed_events(project),
+        subject=project.name,
+        state=project.state,
+        cancel_url=url_for("projects.show", project_id=project.id),
+    )

@@ -1,0 +1,77 @@
+"""The user's scope as SQL, for lists and counts.
+
+``permissions.can_view_*`` decide for one object; a list of thousands needs
+the same rule as a WHERE clause. Each function here is the SQL form of the
+matching ``can_view_*`` / ``can_manage_*`` and a test checks that both agree
+for every role, in and out of scope.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from projectunion.models import Crew, CrewMember, Jurisdiction, Membership, Project, Union, User
+from projectunion.models.users import user_unions
+from projectunion.permissions import EVERYTHING_READ
+
+
+def _subtree(user: User):
+    return sa.select(Jurisdiction.id).where(Jurisdiction.path.startswith(user.jurisdiction.path))
+
+
+def _my_unions(user: User):
+    return sa.select(user_unions.c.union_id).where(user_unions.c.user_id == user.id)
+
+
+def visible_projects(user: User) -> sa.ColumnElement[bool]:
+    if user.role in EVERYTHING_READ:
+        return sa.true()
+    if user.role == "union_staff" and user.jurisdiction is not None:
+        return Project.town_id.in_(_subtree(user))
+    if user.role == "officer":
+        return sa.or_(
+            Project.created_by_id == user.id,
+            Project.id.in_(sa.select(Union.project_id).where(Union.id.in_(_my_unions(user)))),
+        )
+    if user.role == "contractor" and user.contractor_id is not None:
+        return Project.general_contractor_id == user.contractor_id
+    return sa.false()
+
+
+def visible_unions(user: User) -> sa.ColumnElement[bool]:
+    if user.role in EVERYTHING_READ:
+        return sa.true()
+    if user.role == "union_staff" and user.jurisdiction is not None:
+        return Union.jurisdiction_id.in_(_subtree(user))
+    if user.role == "officer":
+        mine = Union.id.in_(_my_unions(user))
+        if user.jurisdiction is None:
+            return mine
+        return sa.or_(mine, sa.and_(Union.kind != "project", Union.jurisdiction_id.in_(_subtree(user))))
+    return sa.false()
+
+
+def manageable_unions(user: User) -> sa.ColumnElement[bool]:
+    if user.role == "admin":
+        return sa.true()
+    if user.role == "union_staff" and user.jurisdiction is not None:
+        return Union.jurisdiction_id.in_(_subtree(user))
+    if user.role == "officer":
+        return Union.id.in_(_my_unions(user))
+    return sa.false()
+
+
+def visible_workers(user: User, worker_id_column) -> sa.ColumnElement[bool]:
+    """Workers the user may see: members of the user's unions, or the contractor's crews."""
+    if user.role in EVERYTHING_READ:
+        return sa.true()
+    if user.role == "contractor" and user.contractor_id is not None:
+        return worker_id_column.in_(
+            sa.select(CrewMember.worker_id).join(Crew).where(Crew.contractor_id == user.contractor_id)
+        )
+    if user.role == "union_staff" and user.jurisdiction is not None:
+        members = sa.select(Membership.worker_id).join(Union).where(Union.jurisdiction_id.in_(_subtree(user)))
+        return worker_id_column.in_(members)
+    if user.role == "officer":
+        return worker_id_column.in_(sa.select(Membership.worker_id).where(Membership.union_id.in_(_my_unions(user))))
+    return sa.false()

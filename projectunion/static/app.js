@@ -1,0 +1,51 @@
+// projectunion — small progressive enhancements; every page also works without JavaScript.
+(function () {
+  "use strict";
+
+  // Forms and buttons with data-confirm ask before they submit.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var button = event.submitter;
+    var message = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+    }
+  });
+
+  // A "select all" checkbox toggles the checkboxes named in its data-check-all.
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    var name = box.getAttribute && box.getAttribute("data-check-all");
+    if (!name) return;
+    var scope = box.form || document;
+    scope.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (other) {
+      other.checked = box.checked;
+    });
+  });
+
+  // A text box with data-filter-list hides the list's labels that do not contain what is typed.
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    var target = input.getAttribute && input.getAttribute("data-filter-list");
+    if (!target) return;
+    var needle = input.value.trim().toLowerCase();
+    document.querySelectorAll("#" + target + " label").forEach(function (label) {
+      label.style.display = !needle || label.textContent.toLowerCase().indexOf(needle) >= 0 ? "" : "none";
+    });
+  });
+
+  // The per-member decision selects of the dissolution wizard show only the inputs their choice needs.
+  function syncDecision(select) {
+    var row = select.closest("[data-decision]");
+    if (!row) return;
+    row.querySelectorAll("[data-when]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-when") !== select.value;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("[data-decision] select.decision")) {
+      syncDecision(event.target);
+    }
+  });
+  document.querySelectorAll("[data-decision] select.decision").forEach(syncDecision);
+})();

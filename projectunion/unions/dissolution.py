@@ -1,0 +1,177 @@
+"""The dissolution wizard: blockers, the successor, per-member exceptions, a summary, one step.
+
+Everything the wizard collects travels in the one form (hidden fields), so the
+page can be re-drawn after each search or change and nothing is saved until
+the union is dissolved, in one transaction, by the union machine.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import redirect, render_template, request, url_for
+from flask_login import current_user
+
+from projectunion import labels, lifecycle
+from projectunion.db import get_session
+from projectunion.exceptions import DomainError
+from projectunion.forms import int_or_none, open_union_choices
+from projectunion.i18n import _, _l, ngettext
+from projectunion.lifecycle.declarations import END_REASONS
+from projectunion.models import Membership, Union, Worker
+from projectunion.services import events, unions
+from projectunion.unions import bp, queries
+from projectunion.unions.forms import DissolveForm
+from projectunion.unions.routes import _managed_union
+from projectunion.web import apply_errors, flash_done
+
+ACTIONS = ("end", "transfer")
+DEFAULT_REASON = "left_site"
+
+
+@dataclass
+class MemberChoice:
+    """A member who does not simply follow the union to its successor."""
+
+    membership: Membership
+    action: str = "end"
+    reason: str = DEFAULT_REASON
+    to_union_id: int | None = None
+
+    def as_decision(self) -> dict:
+        if self.action == "transfer":
+            return {"action": "transfer", "to_union_id": self.to_union_id}
+        return {"action": "end", "reason": self.reason}
+
+
+def _load(session: so.Session, union: Union, ids: list[int]) -> dict[int, Membership]:
+    if not ids:
+        return {}
+    rows = session.scalars(
+        sa.select(Membership)
+        .join(Worker, Membership.worker_id == Worker.id)
+        .where(Membership.id.in_(ids), Membership.union_id == union.id, Membership.state == "active")
+        .options(so.contains_eager(Membership.worker))
+    )
+    return {m.id: m for m in rows}
+
+
+def _read_exceptions(session: so.Session, union: Union) -> list[MemberChoice]:
+    """The exceptions carried by the form, with the one added or removed by the button pressed."""
+    ids = [i for i in map(int_or_none, request.form.getlist("decided")) if i]
+    added = int_or_none(request.form.get("add"))
+    removed = int_or_none(request.form.get("remove"))
+    if added and added not in ids:
+        ids.append(added)
+    ids = [i for i in ids if i != removed]
+    found = _load(session, union, ids)
+    out = []
+    for mid in ids:
+        if mid not in found:
+            continue
+        action = request.form.get(f"action-{mid}", "end")
+        reason = request.form.get(f"reason-{mid}", DEFAULT_REASON)
+        out.append(
+            MemberChoice(
+                membership=found[mid],
+                action=action if action in ACTIONS else "end",
+                reason=reason if reason in END_REASONS else DEFAULT_REASON,
+                to_union_id=int_or_none(request.form.get(f"to-{mid}")),
+            )
+        )
+    return out
+
+
+@dataclass
+class Summary:
+    successor: Union | None
+    handed_on: int
+    ended: int
+    moved: list[tuple[Union, int]]
+
+
+def _summary(session: so.Session, active: int, successor: Union | None, exceptions: list[MemberChoice]) -> Summary:
+    ended = sum(1 for e in exceptions if e.action == "end")
+    moving = Counter(e.to_union_id for e in exceptions if e.action == "transfer" and e.to_union_id)
+    moved = [(session.get(Union, uid), n) for uid, n in moving.items()]
+    rest = max(0, active - ended - sum(moving.values()))
+    if successor is None:
+        return Summary(None, 0, ended + rest, [(u, n) for u, n in moved if u is not None])
+    return Summary(successor, rest, ended, [(u, n) for u, n in moved if u is not None])
+
+
+@bp.route("/unions/<int:union_id>/dissolve", methods=["GET", "POST"])
+def dissolve(union_id: int):
+    session = get_session()
+    union = _managed_union(union_id)
+    if union.state == "dissolved":
+        return redirect(url_for("unions.show", union_id=union.id))
+    allowed = lifecycle.allowed_events(union)
+    event = next((e for e in ("dissolve", "abandon") if e in allowed), None)
+    default = unions.preview_dissolution(session, current_user, union).successor
+    form = DissolveForm()
+    choices = open_union_choices(current_user, exclude=union)
+    if default is not None and str(default.id) not in {c[0] for c in choices}:
+        choices.insert(0, (str(default.id), default.name))
+    if default is None:
+        choices.insert(0, ("", str(_l("No successor: every membership ends"))))
+    form.successor_union_id.choices = choices
+    if request.method == "GET":
+        form.successor_union_id.data = str(default.id) if default else ""
+    successor = (
+        session.get(Union, int_or_none(form.successor_union_id.data) or 0) if form.successor_union_id.data else None
+    )
+    exceptions = _read_exceptions(session, union) if request.method == "POST" else []
+    preview = unions.preview_dissolution(session, current_user, union, successor=successor)
+    summary = _summary(session, preview.active_members, successor, exceptions)
+    decided = {e.membership.id for e in exceptions}
+    results = [m for m in queries.active_members(session, union, form.q.data, limit=20) if m.id not in decided]
+
+    if request.method == "POST" and request.form.get("action") == "dissolve" and event and form.validate_on_submit():
+        if not form.confirm.data:
+            form.confirm.errors = [_("Tick the box to confirm that you have read the summary.")]
+        elif any(e.action == "transfer" and not e.to_union_id for e in exceptions):
+            form.form_errors.append(_("Choose where each member you transfer moves to."))
+        else:
+            try:
+                events.fire_event(
+                    session,
+                    current_user,
+                    union,
+                    event,
+                    on=form.on.data,
+                    successor_union_id=successor.id if successor else None,
+                    decisions={e.membership.id: e.as_decision() for e in exceptions},
+                )
+            except DomainError as exc:
+                apply_errors(form, exc, {"successor_union_id": "successor_union_id", "decisions": "_none"})
+            else:
+                if summary.successor is not None:
+                    flash_done(
+                        ngettext(
+                            "%(union)s is dissolved. %(num)d member was handed on to %(successor)s.",
+                            "%(union)s is dissolved. %(num)d members were handed on to %(successor)s.",
+                            summary.handed_on,
+                            union=union.name,
+                            successor=summary.successor.name,
+                        )
+                    )
+                else:
+                    flash_done(_("%(union)s is dissolved. Its memberships have ended.", union=union.name))
+                return redirect(url_for("unions.show", union_id=union.id, tab="ended"))
+    return render_template(
+        "unions/dissolve.html",
+        union=union,
+        event=event,
+        allowed=allowed,
+        form=form,
+        preview=preview,
+        summary=summary,
+        exceptions=exceptions,
+        results=results,
+        union_choices=[c for c in open_union_choices(current_user, exclude=union) if c[0]],
+        end_reasons=labels.END_REASONS,
+    )

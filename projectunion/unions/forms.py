@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, StringField
+
+from projectunion import labels
+from projectunion.dates import today
+from projectunion.forms import DayField, EventForm, SelectField, max_length, optional, required
+from projectunion.i18n import _l
+
+
+class UnionFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"))
+    kind = SelectField(_l("Kind"))
+    state = SelectField(_l("State"))
+    place = SelectField(_l("District / town"))
+
+
+class StandingUnionForm(FlaskForm):
+    kind = SelectField(
+        _l("Kind"),
+        [required(_l("Choose the kind of union."))],
+        choices=[("regional", labels.UNION_KINDS["regional"]), ("industry", labels.UNION_KINDS["industry"])],
+    )
+    name = StringField(_l("Name"), [required(_l("Enter the union's name.")), max_length(200)])
+    jurisdiction_code = SelectField(_l("Jurisdiction"), [required(_l("Choose the jurisdiction."))])
+
+
+class EnrollForm(FlaskForm):
+    name = StringField(_l("Name"), [required(_l("Enter the name."))])
+    id_number = StringField(
+        _l("Resident ID number"),
+        [required(_l("Enter the resident ID number."))],
+        description=_l("18 characters, as on the ID card. Birth date, gender and origin are read from it."),
+    )
+    phone = StringField(_l("Mobile phone"), [optional()])
+    trade = StringField(_l("Trade"), [optional(), max_length(50)])
+    joined_on = DayField(_l("Joined on"), [required(_l("Enter the date of joining."))], default=today)
+    transfer = BooleanField(_l("Transfer from the worker's current union"))
+
+
+class DecideForm(FlaskForm):
+    on = DayField(_l("Date of the decision"), [required(_l("Enter the date it happened."))], default=today)
+
+
+class EndForm(EventForm):
+    reason = SelectField(
+        _l("Reason"),
+        [required(_l("Choose why the membership ends."))],
+        choices=[("", _l("Choose…"))] + [(k, v) for k, v in labels.END_REASONS.items() if k != "project_completed"],
+    )
+
+
+class TransferForm(EventForm):
+    to_union_id = SelectField(_l("Move to"), [required(_l("Choose the union the member moves to."))])
+
+
+class FoundForm(EventForm):
+    chair_membership_id = SelectField(_l("Chair"), [required(_l("Choose the chair among the active members."))])
+
+
+class ChairForm(FlaskForm):
+    membership_id = HiddenField()
+
+
+class DissolveForm(FlaskForm):
+    successor_union_id = SelectField(_l("Successor union"), [optional()])
+    on = DayField(_l("Date of dissolution"), [required(_l("Enter the date it happened."))], default=today)
+    q = StringField(_l("Find a member"))
+    confirm = BooleanField(_l("I have read the summary: dissolve the union now."))

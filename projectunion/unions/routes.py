@@ -1,0 +1,400 @@
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from projectunion import diagrams, labels, lifecycle, permissions, scopes
+from projectunion.db import get_session
+from projectunion.exceptions import AlreadyMember, DomainError
+from projectunion.forms import EventForm, jurisdiction_choices, open_union_choices, place_choices
+from projectunion.i18n import _, _l, ngettext
+from projectunion.lifecycle.declarations import ENROLLMENT_OPEN, UNION
+from projectunion.models import Jurisdiction, Membership, Union
+from projectunion.services import events, jurisdictions, memberships, unions
+from projectunion.unions import bp, queries
+from projectunion.unions.forms import (
+    ChairForm,
+    DecideForm,
+    EndForm,
+    EnrollForm,
+    FoundForm,
+    StandingUnionForm,
+    TransferForm,
+    UnionFilterForm,
+)
+from projectunion.web import (
+    apply_errors,
+    describe,
+    flash_done,
+    get_or_404,
+    paginate,
+    refuse,
+    state_history,
+    visible_or_404,
+)
+
+
+def _trades() -> list[str]:
+    return json.loads(jurisdictions.DIVISIONS_FILE.read_text(encoding="utf-8")).get("trades", [])
+
+
+def _managed_union(union_id: int) -> Union:
+    union = visible_or_404(get_or_404(Union, union_id))
+    permissions.require(permissions.can_manage_union(current_user, union))
+    return union
+
+
+def _managed_membership(membership_id: int) -> Membership:
+    membership = get_or_404(Membership, membership_id)
+    _managed_union(membership.union_id)
+    return membership
+
+
+# The list -------------------------------------------------------------------
+
+
+@bp.get("/unions")
+def index():
+    session = get_session()
+    form = UnionFilterForm(request.args)
+    form.kind.choices = [("", _("All kinds"))] + [(k, str(v)) for k, v in labels.UNION_KINDS.items()]
+    form.state.choices = [("", _("All states"))] + [(k, str(v)) for k, v in labels.STATES["union"].items()]
+    form.place.choices = place_choices(_l("Everywhere"))
+    query = (
+        sa.select(Union)
+        .where(scopes.visible_unions(current_user))
+        .options(so.selectinload(Union.jurisdiction), so.selectinload(Union.project))
+        .order_by((Union.state == "dissolved").asc(), Union.created_at.desc(), Union.id.desc())
+    )
+    if q := (form.q.data or "").strip():
+        query = query.where(Union.name.contains(q))
+    if form.kind.data in labels.UNION_KINDS:
+        query = query.where(Union.kind == form.kind.data)
+    if form.state.data in UNION.states:
+        query = query.where(Union.state == form.state.data)
+    if place := jurisdictions.by_code(session, form.place.data):
+        query = query.where(
+            Union.jurisdiction_id.in_(sa.select(Jurisdiction.id).where(Jurisdiction.path.startswith(place.path)))
+        )
+    page = paginate(query)
+    counts = queries.counts_for(session, [u.id for u in page.items])
+    filtered = any(request.args.get(k) for k in ("q", "kind", "state", "place"))
+    can_create = current_user.role in ("admin", "union_staff")
+    return render_template(
+        "unions/index.html", form=form, page=page, counts=counts, filtered=filtered, can_create=can_create
+    )
+
+
+@bp.route("/unions/new", methods=["GET", "POST"])
+def new():
+    permissions.require(current_user.role in ("admin", "union_staff"))
+    form = StandingUnionForm()
+    form.jurisdiction_code.choices = jurisdiction_choices(_l("Choose…"))
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            union = unions.create_standing_union(
+                session,
+                current_user,
+                kind=form.kind.data,
+                name=form.name.data,
+                jurisdiction=jurisdictions.by_code(session, form.jurisdiction_code.data),
+            )
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            flash_done(
+                _("%(union)s is created. It can now receive members of dissolved project unions.", union=union.name)
+            )
+            return redirect(url_for("unions.show", union_id=union.id))
+    return render_template("unions/new.html", form=form)
+
+
+# The union page ---------------------------------------------------------------
+
+
+@bp.get("/unions/<int:union_id>")
+def show(union_id: int):
+    session = get_session()
+    union = visible_or_404(get_or_404(Union, union_id))
+    counts = queries.counts(session, union)
+    default_tab = "ended" if union.state == "dissolved" and not counts["active"] else "active"
+    tab = request.args.get("tab", default_tab)
+    if tab not in queries.TABS:
+        tab = default_tab
+    q = request.args.get("q", "").strip()
+    page = paginate(queries.roster(union, tab, q))
+    can_manage = permissions.can_manage_union(current_user, union) and union.state != "dissolved"
+    allowed = lifecycle.allowed_events(union) if can_manage else []
+    return render_template(
+        "unions/show.html",
+        union=union,
+        counts=counts,
+        tab=tab,
+        q=q,
+        page=page,
+        can_manage=can_manage,
+        enrollment_open=union.state in ENROLLMENT_OPEN,
+        events=[e for e in allowed if e not in ("dissolve", "abandon")],
+        can_dissolve=any(e in allowed for e in ("dissolve", "abandon")),
+        diagram=diagrams.figure("union", union.state),
+        history=state_history("union", union.id),
+        successors=queries.successors_of(session, page.items) if tab == "ended" else {},
+        elsewhere=queries.active_elsewhere(session, page.items) if tab == "pending" else {},
+        decide_form=DecideForm(),
+        chair_form=ChairForm(),
+        predecessors=session.scalar(
+            sa.select(sa.func.count(Membership.id)).where(
+                Membership.union_id == union.id, Membership.source == "dissolution"
+            )
+        ),
+    )
+
+
+# Enrollment -----------------------------------------------------------------------
+
+
+@bp.route("/unions/<int:union_id>/enroll", methods=["GET", "POST"])
+def enroll(union_id: int):
+    session = get_session()
+    union = _managed_union(union_id)
+    form = EnrollForm()
+    elsewhere: AlreadyMember | None = None
+    if form.validate_on_submit():
+        try:
+            membership = memberships.enroll(
+                session,
+                current_user,
+                union,
+                id_number=form.id_number.data,
+                name=form.name.data,
+                phone=form.phone.data,
+                trade=form.trade.data,
+                joined_on=form.joined_on.data,
+                transfer=form.transfer.data,
+            )
+        except AlreadyMember as exc:
+            if exc.union_id == union.id:
+                apply_errors(form, exc)
+            else:
+                elsewhere = exc
+        except DomainError as exc:
+            apply_errors(form, exc, {"on": "joined_on"})
+        else:
+            if membership.transferred_from is not None:
+                flash_done(
+                    _(
+                        "%(name)s is now a member of %(union)s, transferred from %(previous)s.",
+                        name=membership.worker.name,
+                        union=union.name,
+                        previous=membership.transferred_from.union.name,
+                    )
+                )
+            else:
+                flash_done(_("%(name)s is now a member of %(union)s.", name=membership.worker.name, union=union.name))
+            return redirect(url_for("unions.enroll", union_id=union.id))
+    current = session.get(Union, elsewhere.union_id) if elsewhere else None
+    return render_template(
+        "unions/enroll.html",
+        union=union,
+        form=form,
+        elsewhere=elsewhere,
+        current_union=current,
+        elsewhere_message=describe(elsewhere) if elsewhere else None,
+        trades=_trades(),
+        enrollment_open=union.state in ENROLLMENT_OPEN,
+    )
+
+
+@bp.post("/unions/<int:union_id>/applications")
+def decide(union_id: int):
+    """Approve or reject pending applications: one (its own button) or those ticked."""
+    session = get_session()
+    union = _managed_union(union_id)
+    form = DecideForm()
+    back = redirect(url_for("unions.show", union_id=union.id, tab="pending"))
+    if not form.validate_on_submit():
+        for message in form.on.errors:
+            flash(message, "error")
+        return back
+    single = request.form.get("single", "")
+    if ":" in single:
+        decision, _sep, raw_id = single.partition(":")
+        ids = [raw_id]
+    else:
+        decision = request.form.get("decision", "")
+        ids = request.form.getlist("ids")
+    if decision not in ("approve", "reject"):
+        abort(400)
+    if not ids:
+        flash(_("Tick the applications to decide first."), "warning")
+        return back
+    done: list[str] = []
+    failed: list[str] = []
+    for raw in ids:
+        membership = session.get(Membership, int(raw)) if raw.isdigit() else None
+        if membership is None or membership.union_id != union.id or membership.state != "pending":
+            continue
+        name = membership.worker.name
+        try:
+            memberships.decide(session, current_user, membership, decision == "approve", on=form.on.data)
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            failed.append(_("%(name)s: %(reason)s", name=name, reason=describe(exc)))
+        else:
+            done.append(name)
+    if done:
+        if decision == "approve":
+            flash_done(
+                ngettext(
+                    "%(num)d application approved: %(names)s.",
+                    "%(num)d applications approved: %(names)s.",
+                    len(done),
+                    names="、".join(done),
+                )
+            )
+        else:
+            flash_done(
+                ngettext(
+                    "%(num)d application rejected: %(names)s.",
+                    "%(num)d applications rejected: %(names)s.",
+                    len(done),
+                    names="、".join(done),
+                )
+            )
+    for message in failed:
+        flash(message, "error")
+    return back
+
+
+# One membership ------------------------------------------------------------------
+
+
+@bp.route("/memberships/<int:membership_id>/end", methods=["GET", "POST"])
+def end(membership_id: int):
+    session = get_session()
+    membership = _managed_membership(membership_id)
+    form = EndForm()
+    if form.validate_on_submit():
+        try:
+            memberships.end_membership(session, current_user, membership, form.reason.data, on=form.on.data)
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            flash_done(
+                _(
+                    "The membership of %(name)s in %(union)s ended (%(reason)s).",
+                    name=membership.worker.name,
+                    union=membership.union.name,
+                    reason=labels.END_REASONS[form.reason.data],
+                )
+            )
+            return redirect(url_for("unions.show", union_id=membership.union_id))
+    return render_template(
+        "unions/membership_form.html",
+        form=form,
+        membership=membership,
+        title=labels.event("membership", "end"),
+        allowed="end" in lifecycle.allowed_events(membership),
+    )
+
+
+@bp.route("/memberships/<int:membership_id>/transfer", methods=["GET", "POST"])
+def transfer(membership_id: int):
+    session = get_session()
+    membership = _managed_membership(membership_id)
+    form = TransferForm()
+    form.to_union_id.choices = open_union_choices(current_user, exclude=membership.union, empty_label=_l("Choose…"))
+    if form.validate_on_submit():
+        destination = get_or_404(Union, int(form.to_union_id.data))
+        try:
+            new = memberships.transfer_membership(session, current_user, membership, destination, on=form.on.data)
+        except DomainError as exc:
+            apply_errors(form, exc, {"to_union_id": "to_union_id"})
+        else:
+            flash_done(
+                _(
+                    "%(name)s is transferred from %(old)s to %(new)s.",
+                    name=membership.worker.name,
+                    old=membership.union.name,
+                    new=new.union.name,
+                )
+            )
+            return redirect(url_for("unions.show", union_id=membership.union_id))
+    return render_template(
+        "unions/membership_form.html",
+        form=form,
+        membership=membership,
+        title=labels.event("membership", "transfer"),
+        allowed="transfer" in lifecycle.allowed_events(membership),
+    )
+
+
+@bp.post("/unions/<int:union_id>/chair")
+def set_chair(union_id: int):
+    session = get_session()
+    union = _managed_union(union_id)
+    form = ChairForm()
+    if form.validate_on_submit():
+        membership = session.get(Membership, int(form.membership_id.data or 0))
+        if membership is None:
+            abort(404)
+        try:
+            unions.set_chair(session, current_user, union, membership)
+        except DomainError as exc:
+            refuse(exc)
+        else:
+            flash_done(_("%(name)s is now the chair of %(union)s.", name=membership.worker.name, union=union.name))
+    return redirect(url_for("unions.show", union_id=union.id))
+
+
+# The union's own lifecycle ----------------------------------------------------------
+
+
+@bp.route("/unions/<int:union_id>/events/<event>", methods=["GET", "POST"])
+def fire(union_id: int, event: str):
+    session = get_session()
+    union = _managed_union(union_id)
+    if event not in UNION.events():
+        abort(404)
+    if event in ("dissolve", "abandon"):
+        return redirect(url_for("unions.dissolve", union_id=union.id))
+    form = FoundForm() if event == "found" else EventForm()
+    if event == "found":
+        members = queries.active_members(session, union)
+        form.chair_membership_id.choices = [("", _("Choose…"))] + [
+            (str(m.id), f"{m.worker.name} · {m.worker.id_masked}") for m in members
+        ]
+        if request.method == "GET" and union.chair_membership_id:
+            form.chair_membership_id.data = str(union.chair_membership_id)
+    if form.validate_on_submit():
+        data = {"chair_membership_id": int(form.chair_membership_id.data)} if event == "found" else {}
+        try:
+            events.fire_event(session, current_user, union, event, on=form.on.data, **data)
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            flash_done(
+                _(
+                    "%(event)s: done for %(union)s (%(state)s).",
+                    event=labels.event("union", event),
+                    union=union.name,
+                    state=labels.state("union", union.state),
+                )
+            )
+            return redirect(url_for("unions.show", union_id=union.id))
+    return render_template(
+        "event_confirm.html",
+        form=form,
+        machine="union",
+        event=event,
+        allowed=event in lifecycle.allowed_events(union),
+        subject=union.name,
+        state=union.state,
+        cancel_url=url_for("unions.show", union_id=union.id),
+    )

@@ -1,0 +1,219 @@
+"""What every page of the web UI shares: loading objects in scope, showing a
+domain refusal on a form, pagination, and the template helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Flask, abort, current_app, flash, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel.speaklater import LazyString
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from projectunion import labels, permissions
+from projectunion.db import get_session
+from projectunion.exceptions import DomainError, ValidationError
+
+
+def get_or_404(model, object_id: Any):
+    obj = get_session().get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def visible_or_404(obj):
+    """The object if the signed-in user may see it; else 404 (its existence is private)."""
+    permissions.require_visible(current_user, obj, get_session())
+    return obj
+
+
+def relabel(message: Any, machine: str | None = None) -> str:
+    """Render a refusal with labels in place of the state, event and machine codes it names."""
+    if not isinstance(message, LazyString):
+        return str(message)
+    kwargs = dict(message._kwargs)
+    if "state" in kwargs:
+        kwargs["state"] = labels.state("union" if "union" in kwargs else machine or "union", kwargs["state"])
+    if "event" in kwargs and machine:
+        kwargs["event"] = labels.event(machine, kwargs["event"])
+    if "machine" in kwargs:
+        kwargs["machine"] = str(labels.MACHINES.get(kwargs["machine"], kwargs["machine"])).lower()
+    return str(message._func(*message._args, **kwargs))
+
+
+def describe(exc: DomainError) -> str:
+    """The refusal in the user's words: states and events by their labels, not their codes."""
+    return relabel(exc.message, getattr(exc, "machine", None))
+
+
+def apply_errors(form, exc: DomainError, aliases: dict[str, str] | None = None) -> None:
+    """Show a refusal on the form: per field where the service named one, else at the top."""
+    aliases = aliases or {}
+    fields = getattr(exc, "fields", None) or {}
+    placed = False
+    for name, message in fields.items():
+        field = getattr(form, aliases.get(name, name), None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*list(field.errors or ()), str(message)]
+            placed = True
+        else:
+            form.form_errors.append(str(message))
+            placed = True
+    if not placed or not isinstance(exc, ValidationError):
+        form.form_errors.append(describe(exc))
+
+
+def refuse(exc: DomainError) -> None:
+    """A refusal outside any form: flash it; 403/404 are raised to their error pages."""
+    if exc.status in (403, 404):
+        raise exc
+    flash(describe(exc), "error")
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only follow a ``next`` that stays on this site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return default
+
+
+def page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last_index(self) -> int:
+        return min(self.page * self.per_page, self.total)
+
+    def url(self, page: int) -> str:
+        args = request.args.to_dict()
+        args["page"] = str(page)
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+    def window(self, size: int = 2) -> list[int | None]:
+        """Page numbers to show, ``None`` for a gap: 1 … 4 5 6 … 20."""
+        shown = sorted({1, self.pages, *range(max(1, self.page - size), min(self.pages, self.page + size) + 1)})
+        out: list[int | None] = []
+        for number in shown:
+            if out and number - (out[-1] or 0) > 1:
+                out.append(None)
+            out.append(number)
+        return out
+
+
+def paginate(query: sa.Select, per_page: int | None = None) -> Page:
+    session = get_session()
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    page = min(page_number(), max(1, math.ceil(total / per_page)))
+    items = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=list(items), page=page, per_page=per_page, total=total)
+
+
+def flash_done(message: str) -> None:
+    flash(message, "success")
+
+
+# Template helpers -----------------------------------------------------------
+
+
+def _date(value: dt.date | None, fmt: str = "medium") -> str:
+    return format_date(value, fmt) if value else "—"
+
+
+def _datetime(value: dt.datetime | None) -> str:
+    return format_datetime(value, "medium") if value else "—"
+
+
+def _money(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    return "¥" + format_decimal(value, format="#,##0.00")
+
+
+def _badge(code: str | None, machine: str) -> Markup:
+    text = labels.state(machine, code)
+    return Markup('<span class="badge badge-{0} badge-{1}-{0}">{2}</span>').format(
+        escape(code or ""), escape(machine), text
+    )
+
+
+def _place(jurisdiction) -> str:
+    if jurisdiction is None:
+        return "—"
+    if str(get_locale()) == "en" and jurisdiction.name_en:
+        return jurisdiction.name_en
+    return jurisdiction.name
+
+
+def _place_path(jurisdiction) -> str:
+    """District and town, e.g. 环翠区 羊亭镇."""
+    parts = []
+    node = jurisdiction
+    while node is not None and node.level != "city":
+        parts.append(_place(node))
+        node = node.parent
+    return " · ".join(reversed(parts)) or _place(jurisdiction)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(_date, "date")
+    app.add_template_filter(_datetime, "datetime")
+    app.add_template_filter(_money, "money")
+    app.add_template_filter(_place, "place")
+    app.add_template_filter(_place_path, "place_path")
+    app.add_template_global(_badge, "badge")
+    app.add_template_global(labels, "labels")
+    app.add_template_global(permissions, "permissions")
+
+    @app.context_processor
+    def _globals():
+        def has_endpoint(name: str) -> bool:
+            return name in app.view_functions
+
+        return {
+            "has_endpoint": has_endpoint,
+            "languages": app.config["LANGUAGES"],
+            "current_locale": str(get_locale()),
+        }
+
+
+def state_history(machine: str, object_id: int) -> list:
+    """Every transition of one object, oldest first, with who did it."""
+    from projectunion.models import StateChange, User
+
+    rows = get_session().execute(
+        sa.select(StateChange, User.display_name)
+        .outerjoin(User, StateChange.actor_id == User.id)
+        .where(StateChange.machine == machine, StateChange.object_id == object_id)
+        .order_by(StateChange.id)
+    )
+    return [(change, actor) for change, actor in rows]

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import redirect, render_template, request, url_for
+from flask_login import current_user
+
+from projectunion import permissions, scopes
+from projectunion.dates import today
+from projectunion.db import get_session
+from projectunion.exceptions import DomainError
+from projectunion.i18n import _
+from projectunion.models import Membership, Worker
+from projectunion.realname import RealNameError, age_on, parse_id_number
+from projectunion.services import workers as worker_service
+from projectunion.unions.queries import worker_search
+from projectunion.web import apply_errors, flash_done, get_or_404, paginate, visible_or_404
+from projectunion.workers import bp, queries
+from projectunion.workers.forms import ContactForm, RevealForm
+
+
+@bp.get("/")
+def index():
+    session = get_session()
+    q = request.args.get("q", "").strip()
+    query = (
+        sa.select(Worker)
+        .where(scopes.visible_workers(current_user, Worker.id))
+        .order_by(Worker.updated_at.desc(), Worker.id.desc())
+    )
+    exact = None
+    if q:
+        try:
+            number = parse_id_number(q).number
+        except RealNameError:
+            number = None
+        if number is not None:
+            exact = worker_service.find_by_id_number(session, number)
+            query = query.where(Worker.id == (exact.id if exact else 0))
+        else:
+            query = query.where(worker_search(q))
+    page = paginate(query)
+    current = {
+        m.worker_id: m
+        for m in session.scalars(
+            sa.select(Membership)
+            .where(Membership.worker_id.in_([w.id for w in page.items]), Membership.state == "active")
+            .options(so.selectinload(Membership.union))
+        )
+    }
+    return render_template("workers/index.html", page=page, q=q, current=current)
+
+
+def _page(worker: Worker, revealed: str | None = None, reveal_form: RevealForm | None = None):
+    session = get_session()
+    return render_template(
+        "workers/show.html",
+        worker=worker,
+        age=age_on(worker.birth_date, today()),
+        origin=queries.origin(worker),
+        history=queries.memberships(session, worker),
+        crews=queries.crews(session, worker),
+        wage_cases=queries.wage_cases(session, worker),
+        services=queries.services(session, worker),
+        can_reveal=permissions.can_reveal_id(current_user),
+        can_edit=current_user.role in ("admin", "union_staff", "officer"),
+        revealed=revealed,
+        reveal_form=reveal_form or RevealForm(),
+    )
+
+
+@bp.get("/<int:worker_id>")
+def show(worker_id: int):
+    return _page(visible_or_404(get_or_404(Worker, worker_id)))
+
+
+@bp.post("/<int:worker_id>/reveal")
+def reveal(worker_id: int):
+    worker = visible_or_404(get_or_404(Worker, worker_id))
+    permissions.require(permissions.can_reveal_id(current_user))
+    form = RevealForm()
+    if not form.validate_on_submit():
+        return _page(worker, reveal_form=form), 400
+    number = worker_service.reveal_id_number(get_session(), current_user, worker, reason=form.reason.data or "")
+    flash_done(_("The full ID number is shown below once. This was recorded in the audit log."))
+    return _page(worker, revealed=number)
+
+
+@bp.route("/<int:worker_id>/contact", methods=["GET", "POST"])
+def contact(worker_id: int):
+    worker = visible_or_404(get_or_404(Worker, worker_id))
+    permissions.require(current_user.role in ("admin", "union_staff", "officer"))
+    form = ContactForm(obj=worker)
+    if form.validate_on_submit():
+        try:
+            worker_service.update_contact(
+                get_session(), current_user, worker, phone=form.phone.data, trade=form.trade.data
+            )
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            flash_done(_("The contact details of %(name)s are saved.", name=worker.name))
+            return redirect(url_for("workers.show", worker_id=worker.id))
+    return render_template("workers/contact.html", worker=worker, form=form)
