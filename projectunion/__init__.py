@@ -35,12 +35,16 @@ def register_blueprints(app: Flask) -> None:
     from projectunion.admin import bp as admin_bp
     from projectunion.api import bp as api_bp
     from projectunion.cases import bp as cases_bp
+    from projectunion.contractors import bp as contractors_bp
+    from projectunion.join import bp as join_bp
     from projectunion.main import bp as main_bp
     from projectunion.projects import bp as projects_bp
     from projectunion.unions import bp as unions_bp
     from projectunion.workers import bp as workers_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(contractors_bp)
+    app.register_blueprint(join_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(projects_bp)

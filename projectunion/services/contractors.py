@@ -42,6 +42,12 @@ def can_manage_contractor(user: User, contractor: Contractor) -> bool:
     return user.role == "admin" or (user.role == "contractor" and user.contractor_id == contractor.id)
 
 
+def can_see_workers_status(user: User, contractor: Contractor) -> bool:
+    """The company's own workers' union status: the company, administrators and city staff
+    (officers see members through their unions, not through a company)."""
+    return user.role in ("admin", "city_staff") or (user.role == "contractor" and user.contractor_id == contractor.id)
+
+
 def can_register_contractor(user: User) -> bool:
     return user.role in ("admin", "union_staff", "officer")
 
@@ -147,6 +153,7 @@ class WorkerStatus:
 def workers_status(session: so.Session, actor: User, contractor: Contractor) -> list[WorkerStatus]:
     """The union status of the company's own current crew members, and nothing about anyone else."""
     permissions.require(can_view_contractor(actor, contractor), private=True)
+    permissions.require(can_see_workers_status(actor, contractor))
     rows = session.execute(
         sa.select(CrewMember, Crew, Worker)
         .join(Crew, CrewMember.crew_id == Crew.id)

@@ -22,7 +22,18 @@ from projectunion.dates import today
 from projectunion.exceptions import Conflict, EnrollmentClosed, ValidationError
 from projectunion.i18n import _l
 from projectunion.lifecycle.declarations import END_REASONS, ENROLLMENT_OPEN
-from projectunion.models import AuditEvent, Crew, CrewMember, Membership, Project, SiteEntry, Union, User, Worker
+from projectunion.models import (
+    AuditEvent,
+    Contractor,
+    Crew,
+    CrewMember,
+    Membership,
+    Project,
+    SiteEntry,
+    Union,
+    User,
+    Worker,
+)
 from projectunion.services import crews as crew_service
 from projectunion.services.contractors import chunks
 from projectunion.services.transaction import audit, unit_of_work
@@ -54,15 +65,76 @@ def get_entry(session: so.Session, actor: User, entry_id: int) -> SiteEntry:
     return entry
 
 
+def _has_own_entry(session: so.Session, actor: User, project: Project) -> bool:
+    return bool(
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(SiteEntry)
+            .join(Crew, SiteEntry.crew_id == Crew.id)
+            .where(SiteEntry.project_id == project.id, Crew.contractor_id == actor.contractor_id)
+        )
+    )
+
+
 def get_project(session: so.Session, actor: User, project_id: int) -> Project:
-    """A project for the site pages: visible on the union side, or open for entry to a contractor."""
+    """A project for the site pages: visible on the union side; for a contractor,
+    a site open for entry or one its crews have been on."""
     project = session.get(Project, project_id)
     visible = project is not None and (
         permissions.can_view_project(actor, project)
-        or (actor.role == "contractor" and project.state in ENTRY_OPEN_STATES)
+        or (
+            actor.role == "contractor"
+            and (project.state in ENTRY_OPEN_STATES or _has_own_entry(session, actor, project))
+        )
     )
     permissions.require(visible, private=True)
     return project
+
+
+@dataclass(frozen=True)
+class SiteRow:
+    project: Project
+    crews_on_site: int
+
+
+def site_list(session: so.Session, actor: User) -> list[SiteRow]:
+    """Sites for the user: the union side's projects in scope that are not finished or that
+    still have someone on site; a contractor's, where its crews are or were."""
+    on_site = (
+        sa.select(SiteEntry.project_id, sa.func.count().label("n"))
+        .where(SiteEntry.exited_on.is_(None))
+        .group_by(SiteEntry.project_id)
+        .subquery()
+    )
+    query = (
+        sa.select(Project, sa.func.coalesce(on_site.c.n, 0))
+        .outerjoin(on_site, on_site.c.project_id == Project.id)
+        .order_by(Project.name, Project.id)
+    )
+    if actor.role == "contractor":
+        query = query.where(
+            Project.id.in_(
+                sa.select(SiteEntry.project_id)
+                .join(Crew, SiteEntry.crew_id == Crew.id)
+                .where(Crew.contractor_id == actor.contractor_id)
+            )
+        )
+        return [SiteRow(p, n) for p, n in session.execute(query)]
+    query = query.where(sa.or_(Project.state.in_(ENTRY_OPEN_STATES + ("halted",)), on_site.c.n > 0))
+    return [SiteRow(p, n) for p, n in session.execute(query) if permissions.can_view_project(actor, p)]
+
+
+def crews_to_send(session: so.Session) -> list[Crew]:
+    """Open crews of every company, for a union officer recording an entry."""
+    return list(
+        session.scalars(
+            sa.select(Crew)
+            .join(Crew.contractor)
+            .where(Crew.state == "open")
+            .options(so.contains_eager(Crew.contractor))
+            .order_by(Contractor.name, Crew.name)
+        )
+    )
 
 
 def sites_open_for_entry(session: so.Session, actor: User) -> list[Project]:

@@ -1,0 +1,111 @@
+"""Forms for companies, crews, rosters and sites; every one carries a CSRF token."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, HiddenField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from projectunion.dates import today
+from projectunion.i18n import _l
+from projectunion.services.contractors import KIND_LABELS
+
+
+class DayField(DateField):
+    """A calendar date with a message in the user's language when it cannot be read."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("format", "%Y-%m-%d")
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(_l("Enter a date like 2024-03-01."))) from None
+
+
+def _required(message):
+    return InputRequired(message)
+
+
+class CompanyForm(FlaskForm):
+    name = StringField(_l("Company name"), [_required(_l("Enter the company's name.")), Length(max=200)])
+    uscc = StringField(
+        _l("Unified social credit code"),
+        [_required(_l("Enter the unified social credit code."))],
+        description=_l("18 characters, as on the business licence."),
+    )
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()])
+
+
+class CrewForm(FlaskForm):
+    name = StringField(_l("Crew name"), [_required(_l("Enter the crew's name.")), Length(max=100)])
+    created_on = DayField(_l("Formed on"), [Optional()], default=today)
+
+
+class RenameForm(FlaskForm):
+    name = StringField(_l("New name"), [_required(_l("Enter the crew's name.")), Length(max=100)])
+
+
+class LeaderForm(FlaskForm):
+    leader_worker_id = SelectField(_l("Leader"), coerce=int, validate_choice=False)
+
+
+class DateForm(FlaskForm):
+    """Confirming an action that happened on a day (close, leave, exit)."""
+
+    on = DayField(_l("Date"), [_required(_l("Enter the date."))], default=today)
+
+
+class RosterUploadForm(FlaskForm):
+    file = FileField(
+        _l("Roster file"),
+        [FileRequired(_l("Choose an XLSX or CSV file."))],
+        description=_l("XLSX or CSV (UTF-8 or GB18030), with a header row: 姓名, 身份证号, 手机号, 工种, 进场日期."),
+    )
+
+
+class RosterCommitForm(FlaskForm):
+    """The previewed file travels back with the confirmation, so no server keeps it in between."""
+
+    data = HiddenField()
+    filename = HiddenField()
+
+
+class EnterSiteForm(FlaskForm):
+    """A contractor sends one of its crews (or one member alone) onto a site."""
+
+    project_id = SelectField(_l("Site"), coerce=int, validate_choice=False)
+    worker_id = SelectField(_l("Who enters"), coerce=int, validate_choice=False)
+    entered_on = DayField(_l("Entered on"), [_required(_l("Enter the date."))], default=today)
+
+
+class SiteCrewForm(FlaskForm):
+    """An officer records a crew entering the site."""
+
+    crew_id = SelectField(_l("Crew"), coerce=int, validate_choice=False)
+    entered_on = DayField(_l("Entered on"), [_required(_l("Enter the date."))], default=today)
+
+
+class DecisionsForm(FlaskForm):
+    """Per-member choices come as action-<id>, to_union-<id> and reason-<id> fields."""
+
+    on = DayField(_l("Decided as of"), [_required(_l("Enter the date."))], default=today)
+
+
+class EnrollCrewForm(FlaskForm):
+    """Ticked workers come as worker_id and transfer lists."""
+
+    consent = RadioField(
+        _l("How the workers agreed"),
+        choices=[
+            SelectChoice("paper", _l("Signed the paper application form")),
+            SelectChoice("qr", _l("Applied by scanning the QR code")),
+        ],
+        default="paper",
+    )
+    joined_on = DayField(_l("Joined on"), [_required(_l("Enter the date."))], default=today)
