@@ -8,7 +8,6 @@ import binascii
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -64,7 +63,6 @@ def _signed_in() -> None:
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
     return {
-        "day": lambda value: format_date(value, "medium") if value else "—",
         "kind_labels": KIND_LABELS,
         "status_labels": STATUS_LABELS,
         "crew_state_labels": CREW_STATE_LABELS,

@@ -7,7 +7,7 @@ import functools
 import json
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -40,7 +40,7 @@ def common_trades() -> tuple[str, ...]:
 
 @bp.context_processor
 def _helpers():
-    return {"day": lambda value: format_date(value, "long") if value else "—", "state_labels": STATE_LABELS}
+    return {"state_labels": STATE_LABELS}
 
 
 @bp.errorhandler(join.JoinLinkInvalid)
