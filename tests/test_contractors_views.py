@@ -91,7 +91,7 @@ def test_another_contractors_pages_do_not_exist_for_a_contractor(client, boss, r
         ("/contractors/{company}/edit", {"name": "抢", "uscc": "x", "kind": "general"}),
         ("/crews/{crew}/rename", {"name": "抢来的"}),
         ("/crews/{crew}/close", {"on": "2024-06-01"}),
-        ("/crews/{crew}/roster/commit", {"data": "", "filename": ""}),
+        ("/crews/{crew}/roster/commit", {"content": "", "filename": ""}),
         ("/site-entries/{entry}/exit", {"on": "2024-06-01"}),
     ],
 )

@@ -72,7 +72,7 @@ class RosterUploadForm(FlaskForm):
 class RosterCommitForm(FlaskForm):
     """The previewed file travels back with the confirmation, so no server keeps it in between."""
 
-    data = HiddenField()
+    content = HiddenField()
     filename = HiddenField()
 
 

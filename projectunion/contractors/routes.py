@@ -317,7 +317,7 @@ def roster(crew_id: int):
             _place_errors(form, exc)
         else:
             commit = RosterCommitForm(
-                data=base64.b64encode(data).decode("ascii"), filename=form.file.data.filename or ""
+                content=base64.b64encode(data).decode("ascii"), filename=form.file.data.filename or ""
             )
             return _preview_page(crew, result, commit)
     return render_template("contractors/roster_upload.html", crew=crew, form=form)
@@ -342,7 +342,7 @@ def commit_roster(crew_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        data = base64.b64decode(form.data.data or "", validate=True)
+        data = base64.b64decode(form.content.data or "", validate=True)
     except (binascii.Error, ValueError):
         abort(400)
     try:

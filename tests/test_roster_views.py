@@ -1,0 +1,125 @@
+"""Roster pages: upload, the preview by row and column in the user's language, commit, export."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import re
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from projectunion.models import CrewMember, Worker
+from projectunion.services import crews
+from tests.test_rosters import BAD_CHECK, person, text_file, xlsx
+from tests.views_support import field_errors, flashes, sign_in, text
+
+
+@pytest.fixture
+def company(f):
+    return f.contractor()
+
+
+@pytest.fixture
+def boss(f, company):
+    return f.user("contractor", contractor=company)
+
+
+@pytest.fixture
+def crew(db_session, boss, company):
+    return crews.create_crew(db_session, boss, company, name="钢筋一班", created_on=dt.date(2024, 1, 1))
+
+
+def upload(client, crew, data: bytes, filename: str = "roster.xlsx"):
+    return client.post(
+        f"/crews/{crew.id}/roster", data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data"
+    )
+
+
+def commit(client, crew, preview):
+    body = preview.get_data(as_text=True)
+    hidden = dict(re.findall(r'<input id="(content|filename)" name="\1" type="hidden" value="([^"]*)"', body))
+    return client.post(f"/crews/{crew.id}/roster/commit", data=hidden, follow_redirects=True)
+
+
+def count(session, model) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_preview_lists_every_problem_by_row_and_column_and_saves_nothing(client, db_session, boss, crew):
+    sign_in(client, boss)
+    data = xlsx([person(1), ["张三", BAD_CHECK, "12345", "", ""], person(2)])
+    preview = upload(client, crew, data)
+    assert preview.status_code == 200
+    page = text(preview)
+    assert "3 Rows 2 Valid rows 2 Problems" in page
+    assert "3 身份证号 (B) The ID number's check character does not match" in page
+    assert "3 手机号 (C) Enter a mainland mobile number" in page
+    assert "Import the 2 valid rows" in page
+    assert count(db_session, Worker) == 0
+
+
+def test_commit_imports_the_valid_rows_and_reimport_changes_nothing(client, db_session, boss, crew):
+    sign_in(client, boss)
+    data = xlsx([person(1), ["张三", BAD_CHECK, "", "", ""], person(2)])
+    response = commit(client, crew, upload(client, crew, data))
+    assert "Roster imported: 2 joined, 0 updated, 0 recorded as left, 1 rows with problems skipped." in flashes(
+        response
+    )
+    assert count(db_session, CrewMember) == 2
+    again = upload(client, crew, data)
+    assert "Nothing would change: the crew already matches this file." in text(again)
+
+
+def test_an_updated_file_shows_who_will_be_recorded_as_left(client, db_session, boss, crew):
+    sign_in(client, boss)
+    commit(client, crew, upload(client, crew, text_file([person(1), person(2)]), "r.csv"))
+    preview = upload(client, crew, text_file([person(1, phone="13999999999")]), "r.csv")
+    page = text(preview)
+    assert "Not in the file: will be recorded as having left the crew 工人2" in page
+    response = commit(client, crew, preview)
+    assert "Roster imported: 0 joined, 1 updated, 1 recorded as left, 0 rows with problems skipped." in flashes(
+        response
+    )
+
+
+def test_a_missing_column_blocks_the_import(client, boss, crew):
+    sign_in(client, boss)
+    page = text(upload(client, crew, text_file([["张三", "138"]], header=["姓名", "电话"]), "r.csv"))
+    assert "The file has no “ID number” column" in page
+    assert "The file cannot be imported until the missing columns are added." in page
+    assert "Import the" not in page
+
+
+def test_an_unreadable_file_is_refused_on_the_form(client, boss, crew):
+    sign_in(client, boss)
+    response = upload(client, crew, b"PK\x03\x04garbage", "roster.xlsx")
+    assert any("could not be read" in e for e in field_errors(response))
+    empty = client.post(f"/crews/{crew.id}/roster", data={}, content_type="multipart/form-data")
+    assert "Choose an XLSX or CSV file." in field_errors(empty)
+
+
+def test_a_tampered_commit_is_checked_again(client, db_session, boss, crew):
+    sign_in(client, boss)
+    forged = base64.b64encode(text_file([["张三", BAD_CHECK, "", "", ""]])).decode()
+    response = client.post(
+        f"/crews/{crew.id}/roster/commit", data={"content": forged, "filename": "x.csv"}, follow_redirects=True
+    )
+    assert any(m.startswith("Roster imported: 0 joined") for m in flashes(response))
+    assert count(db_session, Worker) == 0
+    assert client.post(f"/crews/{crew.id}/roster/commit", data={"content": "%%%", "filename": ""}).status_code == 400
+
+
+def test_export_downloads_the_import_format(client, db_session, boss, crew):
+    sign_in(client, boss)
+    commit(client, crew, upload(client, crew, text_file([person(1)]), "r.csv"))
+    response = client.get(f"/crews/{crew.id}/roster.xlsx")
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="roster-')
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    assert [c.value for c in sheet[1]] == ["姓名", "身份证号", "手机号", "工种", "进场日期"]
+    csv_response = client.get(f"/crews/{crew.id}/roster.csv")
+    assert csv_response.mimetype == "text/csv" and csv_response.data.startswith(b"\xef\xbb\xbf")
+    round_trip = upload(client, crew, csv_response.data, "back.csv")
+    assert "Nothing would change" in text(round_trip)
