@@ -28,7 +28,7 @@ from projectunion.exceptions import AlreadyMember, DomainError, NotFound, Valida
 from projectunion.i18n import _l
 from projectunion.lifecycle.declarations import ACTIVATED, ENROLLMENT_OPEN
 from projectunion.models import Contractor, Crew, Membership, SiteEntry, Union, User
-from projectunion.services import memberships
+from projectunion.services import memberships, workers
 from projectunion.services.transaction import audit, unit_of_work
 
 JOIN_SALT = "projectunion.join-link"
@@ -162,6 +162,10 @@ def submit_application(
     A worker active in another union is told so, and the application asks for a transfer.
     """
     errors: dict[str, Any] = {}
+    try:
+        workers.validate_person(id_number, name, phone)
+    except ValidationError as exc:
+        errors.update(exc.fields)
     if not consent:
         errors["consent"] = _l("Tick the box to agree to the processing of your personal information.")
     crew = None
