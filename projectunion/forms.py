@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectMultipleField
 from wtforms import SelectField as _SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -32,35 +33,70 @@ class DayField(DateField):
             raise ValueError(str(_l("Enter a date like 2024-03-01."))) from None
 
 
-class CheckboxesField(SelectMultipleField):
+def _choices(value):
+    """Plain ``(value, label)`` pairs, or ``{group: pairs}`` for ``<optgroup>``s, as SelectChoice objects."""
+    if value is None or callable(value):
+        return value
+    if isinstance(value, dict):
+        return [SelectChoice(v, label, optgroup=group) for group, pairs in value.items() for v, label in pairs]
+    return [c if isinstance(c, SelectChoice) else SelectChoice(*c) for c in value]
+
+
+class _Choices:
+    """Choices given as pairs (the way the rest of the code thinks of them)."""
+
+    def __init__(self, *args, choices=None, **kwargs):
+        super().__init__(*args, choices=_choices(choices), **kwargs)
+
+    @property
+    def choices(self):
+        return super().choices
+
+    @choices.setter
+    def choices(self, value):
+        _SelectField.choices.fset(self, _choices(value))
+
+    def known_values(self) -> set[str]:
+        return {str(c.value) for c in self.choices or ()}
+
+
+class SelectField(_Choices, _SelectField):
+    """A drop-down whose refusal of an unknown value is in the user's language."""
+
+    def pre_validate(self, form):
+        if self.data not in (None, "") and str(self.data) not in self.known_values():
+            raise ValidationError(str(_l("Choose one of the options shown.")))
+
+
+class CheckboxesField(_Choices, SelectMultipleField):
     """Several choices as checkboxes (a multiple select is unusable on a phone)."""
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
     def pre_validate(self, form):
-        known = {value for value, _label in self.choices or ()}
+        known = self.known_values()
         for value in self.data or ():
-            if value not in known:
+            if str(value) not in known:
                 raise ValidationError(str(_l("Choose among the options shown.")))
-
-
-class SelectField(_SelectField):
-    """A drop-down whose refusal of an unknown value is in the user's language."""
-
-    def pre_validate(self, form):
-        if self.data not in {str(value) for value, _label in self._flat_choices()} and self.data not in (None, ""):
-            raise ValidationError(str(_l("Choose one of the options shown.")))
-
-    def _flat_choices(self):
-        choices = self.choices or ()
-        if isinstance(choices, dict):
-            return [c for group in choices.values() for c in group]
-        return list(choices)
 
 
 def max_length(n: int) -> Length:
     return Length(max=n, message=_l("At most %(max)d characters.", max=n))
+
+
+class Needed:
+    """Marks a field as needed (the label gets its star) while the service checks it,
+    together with the other fields, so that every mistake is reported at once."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field) -> None:
+        return None
+
+
+def needed() -> Needed:
+    return Needed()
 
 
 def required(message=None):
@@ -103,12 +139,15 @@ def place_choices(empty_label) -> list:
     return choices
 
 
-def jurisdiction_choices(empty_label=None) -> list:
-    """The whole tree, indented: for a staff member's or a standing union's jurisdiction."""
+def jurisdiction_choices(empty_label=None, within: Jurisdiction | None = None) -> list:
+    """The tree (or the part ``within`` a jurisdiction), indented: for staff and standing unions."""
     session = get_session()
     choices: list = [("", str(empty_label))] if empty_label is not None else []
     indent = {"city": "", "district": "\u00a0\u00a0\u00a0", "town": "\u00a0" * 6}
-    for node in session.scalars(sa.select(Jurisdiction).order_by(Jurisdiction.path)):
+    query = sa.select(Jurisdiction).order_by(Jurisdiction.path)
+    if within is not None:
+        query = query.where(Jurisdiction.path.startswith(within.path))
+    for node in session.scalars(query):
         choices.append((node.code, indent[node.level] + _place(node)))
     return choices
 

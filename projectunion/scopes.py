@@ -67,10 +67,16 @@ def visible_workers(user: User, worker_id_column) -> sa.ColumnElement[bool]:
         return sa.true()
     if user.role == "contractor" and user.contractor_id is not None:
         return worker_id_column.in_(
-            sa.select(CrewMember.worker_id).join(Crew).where(Crew.contractor_id == user.contractor_id)
+            sa.select(CrewMember.worker_id)
+            .join(Crew, CrewMember.crew_id == Crew.id)
+            .where(Crew.contractor_id == user.contractor_id)
         )
     if user.role == "union_staff" and user.jurisdiction is not None:
-        members = sa.select(Membership.worker_id).join(Union).where(Union.jurisdiction_id.in_(_subtree(user)))
+        members = (
+            sa.select(Membership.worker_id)
+            .join(Union, Membership.union_id == Union.id)
+            .where(Union.jurisdiction_id.in_(_subtree(user)))
+        )
         return worker_id_column.in_(members)
     if user.role == "officer":
         return worker_id_column.in_(sa.select(Membership.worker_id).where(Membership.union_id.in_(_my_unions(user))))

@@ -55,17 +55,22 @@ def describe(exc: DomainError) -> str:
 
 
 def apply_errors(form, exc: DomainError, aliases: dict[str, str] | None = None) -> None:
-    """Show a refusal on the form: per field where the service named one, else at the top."""
+    """Show a refusal on the form: per field where the service named one, else at the top.
+
+    Not allowed (403) and not found (404) are not form errors: they get their page.
+    """
+    if exc.status in (403, 404):
+        raise exc
     aliases = aliases or {}
     fields = getattr(exc, "fields", None) or {}
     placed = False
     for name, message in fields.items():
         field = getattr(form, aliases.get(name, name), None)
         if field is not None and hasattr(field, "errors"):
-            field.errors = [*list(field.errors or ()), str(message)]
+            field.errors = [*list(field.errors or ()), relabel(message)]
             placed = True
         else:
-            form.form_errors.append(str(message))
+            form.form_errors.append(relabel(message))
             placed = True
     if not placed or not isinstance(exc, ValidationError):
         form.form_errors.append(describe(exc))
@@ -75,7 +80,9 @@ def refuse(exc: DomainError) -> None:
     """A refusal outside any form: flash it; 403/404 are raised to their error pages."""
     if exc.status in (403, 404):
         raise exc
-    flash(describe(exc), "error")
+    fields = getattr(exc, "fields", None) or {}
+    for message in [relabel(m) for m in fields.values()] or [describe(exc)]:
+        flash(message, "error")
 
 
 def safe_next(target: str | None, default: str) -> str:

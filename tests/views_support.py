@@ -40,6 +40,7 @@ def sign_in(client, user, password: str = PASSWORD, locale: str | None = "en"):
 
         user.locale = locale
         get_session().commit()
+    client.delete_cookie("session")  # whoever was signed in before
     forget_signed_in_user()
     response = client.post("/sign-in", data={"username": user.username, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)

@@ -4,12 +4,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 
 from projectunion import labels
-from projectunion.forms import CheckboxesField, SelectField, max_length, optional, required
+from projectunion.forms import CheckboxesField, SelectField, needed, optional
 from projectunion.i18n import _l
 
 
 class ScopeForm(FlaskForm):
-    display_name = StringField(_l("Person's name"), [required(_l("Enter the person's name.")), max_length(100)])
+    display_name = StringField(_l("Person's name"), [needed()])
     jurisdiction = SelectField(
         _l("Jurisdiction"),
         [optional()],
@@ -21,17 +21,13 @@ class ScopeForm(FlaskForm):
 
 
 class UserForm(ScopeForm):
-    username = StringField(_l("User name"), [required(_l("Enter a user name.")), max_length(60)])
-    password = PasswordField(
-        _l("Password"), [required(_l("Enter a password."))], description=_l("At least 10 characters.")
-    )
-    role = SelectField(
-        _l("Role"), [required(_l("Choose the role."))], choices=[("", _l("Choose…"))] + list(labels.ROLES.items())
-    )
+    username = StringField(_l("User name"), [needed()])
+    password = PasswordField(_l("Password"), [needed()], description=_l("At least 10 characters."))
+    role = SelectField(_l("Role"), [needed()], choices=[("", _l("Choose…"))] + list(labels.ROLES.items()))
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), [required(_l("Enter a password."))])
+    password = PasswordField(_l("New password"), [needed()])
 
 
 class ActiveForm(FlaskForm):

@@ -5,33 +5,31 @@ from wtforms import StringField, TextAreaField
 
 from projectunion import labels
 from projectunion.dates import today
-from projectunion.forms import CheckboxesField, DayField, EventForm, SelectField, max_length, optional, required
+from projectunion.forms import CheckboxesField, DayField, EventForm, SelectField, max_length, needed, optional, required
 from projectunion.i18n import _l
 
 
 class WageCaseForm(FlaskForm):
     summary = TextAreaField(
         _l("What happened"),
-        [required(_l("Describe the case in at most 500 characters.")), max_length(500)],
+        [needed()],
         description=_l("Who owes what to whom, since when."),
     )
-    amount_claimed = StringField(_l("Wages claimed (yuan)"), [required(_l("Enter an amount in yuan, e.g. 12500.00."))])
+    amount_claimed = StringField(_l("Wages claimed (yuan)"), [needed()])
     contractor_id = SelectField(_l("Employer (contractor)"), [optional()])
     opened_on = DayField(_l("Opened on"), [required(_l("Enter the date it happened."))], default=today)
     worker_ids = CheckboxesField(_l("Workers involved"), coerce=int)
 
 
 class ResolveForm(EventForm):
-    amount_recovered = StringField(
-        _l("Wages recovered (yuan)"), [required(_l("Enter an amount in yuan, e.g. 12500.00."))]
-    )
+    amount_recovered = StringField(_l("Wages recovered (yuan)"), [needed()])
 
 
 class ServiceForm(FlaskForm):
     union_id = SelectField(_l("Union giving the service"), [required(_l("Choose the union."))])
     kind = SelectField(
         _l("Service"),
-        [required(_l("Choose the kind of service."))],
+        [needed()],
         choices=[("", _l("Choose…"))] + list(labels.SERVICE_KINDS.items()),
     )
     served_on = DayField(_l("Date"), [required(_l("Enter the date it happened."))], default=today)

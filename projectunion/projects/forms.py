@@ -3,18 +3,18 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
-from projectunion.forms import DayField, EventForm, SelectField, max_length, optional, required
+from projectunion.forms import DayField, EventForm, SelectField, max_length, needed, optional
 from projectunion.i18n import _l
 
 
 class ProjectForm(FlaskForm):
-    name = StringField(_l("Project name"), [required(_l("Enter the project's name.")), max_length(200)])
+    name = StringField(_l("Project name"), [needed()])
     permit_no = StringField(
         _l("Construction-permit number"),
-        [required(_l("Enter the construction-permit number.")), max_length(64)],
+        [needed()],
         description=_l("As printed on the construction permit (施工许可证)."),
     )
-    town_code = SelectField(_l("Town or street"), [required(_l("Choose the town (street) where the site is."))])
+    town_code = SelectField(_l("Town or street"), [needed()])
     address = StringField(_l("Site address"), [optional(), max_length(300)])
     general_contractor_id = SelectField(_l("General contractor"), [optional()])
     planned_start = DayField(_l("Planned start"), [optional()])

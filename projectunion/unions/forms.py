@@ -5,7 +5,7 @@ from wtforms import BooleanField, HiddenField, StringField
 
 from projectunion import labels
 from projectunion.dates import today
-from projectunion.forms import DayField, EventForm, SelectField, max_length, optional, required
+from projectunion.forms import DayField, EventForm, SelectField, max_length, needed, optional, required
 from projectunion.i18n import _l
 
 
@@ -22,18 +22,18 @@ class UnionFilterForm(FlaskForm):
 class StandingUnionForm(FlaskForm):
     kind = SelectField(
         _l("Kind"),
-        [required(_l("Choose the kind of union."))],
+        [needed()],
         choices=[("regional", labels.UNION_KINDS["regional"]), ("industry", labels.UNION_KINDS["industry"])],
     )
-    name = StringField(_l("Name"), [required(_l("Enter the union's name.")), max_length(200)])
-    jurisdiction_code = SelectField(_l("Jurisdiction"), [required(_l("Choose the jurisdiction."))])
+    name = StringField(_l("Name"), [needed()])
+    jurisdiction_code = SelectField(_l("Jurisdiction"), [needed()])
 
 
 class EnrollForm(FlaskForm):
-    name = StringField(_l("Name"), [required(_l("Enter the name."))])
+    name = StringField(_l("Name"), [needed()])
     id_number = StringField(
         _l("Resident ID number"),
-        [required(_l("Enter the resident ID number."))],
+        [needed()],
         description=_l("18 characters, as on the ID card. Birth date, gender and origin are read from it."),
     )
     phone = StringField(_l("Mobile phone"), [optional()])

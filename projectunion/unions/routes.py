@@ -93,7 +93,9 @@ def index():
 def new():
     permissions.require(current_user.role in ("admin", "union_staff"))
     form = StandingUnionForm()
-    form.jurisdiction_code.choices = jurisdiction_choices(_l("Choose…"))
+    form.jurisdiction_code.choices = jurisdiction_choices(
+        _l("Choose…"), within=current_user.jurisdiction if current_user.role != "admin" else None
+    )
     if form.validate_on_submit():
         session = get_session()
         try:

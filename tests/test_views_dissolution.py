@@ -1,0 +1,250 @@
+"""The dissolution wizard: blockers, successor, per-member decisions, summary, one-step dissolve, and after."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from projectunion.models import Membership
+from projectunion.services import memberships, wage_cases
+from tests.factories import id_number
+from tests.views_support import field_errors, flashes, sign_in, text
+
+
+@pytest.fixture
+def regional(f):
+    return f.regional_union(name="羊亭镇区域工会")
+
+
+@pytest.fixture
+def dissolving(f, regional):
+    """A founded project union of 3 members whose project was completed."""
+    union = f.active_union(members=3)
+    f.fire(union.project, "complete", on=dt.date(2024, 9, 1))
+    return union
+
+
+@pytest.fixture
+def officer(f, dissolving):
+    return f.user("officer", jurisdiction=f.huancui, unions=[dissolving])
+
+
+def active_ids(session, union) -> list[int]:
+    return list(
+        session.scalars(
+            sa.select(Membership.id)
+            .where(Membership.union_id == union.id, Membership.state == "active")
+            .order_by(Membership.id)
+        )
+    )
+
+
+def test_wizard_defaults_to_the_regional_union_and_summarises(client, dissolving, regional, officer):
+    sign_in(client, officer)
+    response = client.get(f"/unions/{dissolving.id}/dissolve")
+    body = response.get_data(as_text=True)
+    assert f'<option selected value="{regional.id}">' in body
+    page = text(response)
+    assert "nothing blocks the dissolution" in page
+    assert "3 members will be transferred to 羊亭镇区域工会" in page
+
+
+def test_blockers_are_listed_with_links_and_refuse_the_dissolution(client, f, dissolving, officer, db_session):
+    member_ids = active_ids(db_session, dissolving)
+    worker_id = db_session.get(Membership, member_ids[0]).worker_id
+    wage_cases.open_wage_case(
+        db_session, f.admin, dissolving, summary="拖欠工资", amount_claimed="1000", worker_ids=[worker_id]
+    )
+    sign_in(client, officer)
+    response = client.get(f"/unions/{dissolving.id}/dissolve")
+    page = text(response)
+    body = response.get_data(as_text=True)
+    assert "1 wage case is still open" in page
+    assert f"/wage-cases?union_id={dissolving.id}&amp;state=unresolved" in body
+    assert 'value="dissolve" disabled' in body
+    response = client.post(
+        f"/unions/{dissolving.id}/dissolve",
+        data={"successor_union_id": "", "on": "2024-09-30", "action": "dissolve", "confirm": "y"},
+    )
+    assert "1 wage case(s) are still open: resolve them before dissolving the union." in field_errors(response)
+    db_session.refresh(dissolving)
+    assert dissolving.state == "dissolving"
+
+
+def test_pending_application_blocks_until_decided(client, f, regional, db_session):
+    union = f.active_union(members=1)
+    application = memberships.apply(
+        db_session, union, id_number=id_number(seq=901, birth=dt.date(1990, 1, 1)), name="晚来者"
+    )
+    f.fire(union.project, "complete", on=dt.date(2024, 9, 1))
+    officer = f.user("officer", unions=[union])
+    sign_in(client, officer)
+    response = client.get(f"/unions/{union.id}/dissolve")
+    assert "1 application is pending" in text(response)
+    assert f"/unions/{union.id}?tab=pending" in response.get_data(as_text=True)
+    client.post(f"/unions/{union.id}/applications", data={"single": f"reject:{application.id}", "on": "2024-09-02"})
+    assert "nothing blocks the dissolution" in text(client.get(f"/unions/{union.id}/dissolve"))
+
+
+def test_dissolve_hands_every_member_on_in_one_step(client, dissolving, regional, officer, db_session):
+    ids = active_ids(db_session, dissolving)
+    sign_in(client, officer)
+    response = client.post(
+        f"/unions/{dissolving.id}/dissolve",
+        data={"successor_union_id": str(regional.id), "on": "2024-09-30", "action": "dissolve", "confirm": "y"},
+        follow_redirects=True,
+    )
+    assert f"{dissolving.name} is dissolved. 3 members were handed on to 羊亭镇区域工会." in flashes(response)
+    db_session.refresh(dissolving)
+    assert dissolving.state == "dissolved" and dissolving.dissolved_on == dt.date(2024, 9, 30)
+    for mid in ids:
+        old = db_session.get(Membership, mid)
+        assert old.state == "transferred" and old.ended_on == dt.date(2024, 9, 30)
+        new = db_session.scalar(sa.select(Membership).where(Membership.transferred_from_id == mid))
+        assert new.union_id == regional.id and new.state == "active" and new.joined_on == dt.date(2024, 9, 30)
+    # Afterwards: read-only, and the whole roster is still there with where everyone went.
+    page = text(response)
+    assert "This union was dissolved on Sep 30, 2024. It is read-only; its whole roster stays visible." in page
+    assert page.count("羊亭镇区域工会") >= 3
+    body = response.get_data(as_text=True)
+    assert f"/unions/{dissolving.id}/enroll" not in body
+    assert "Make chair" not in body and f"/unions/{dissolving.id}/events/" not in body
+    assert client.get(f"/unions/{dissolving.id}/dissolve").headers["Location"] == f"/unions/{dissolving.id}"
+
+
+def test_dissolve_needs_the_confirmation_box(client, dissolving, regional, officer, db_session):
+    sign_in(client, officer)
+    response = client.post(
+        f"/unions/{dissolving.id}/dissolve",
+        data={"successor_union_id": str(regional.id), "on": "2024-09-30", "action": "dissolve"},
+    )
+    assert "Tick the box to confirm that you have read the summary." in field_errors(response)
+    db_session.refresh(dissolving)
+    assert dissolving.state == "dissolving"
+
+
+def test_per_member_decisions_end_or_transfer_elsewhere(client, f, dissolving, regional, officer, db_session):
+    other = f.regional_union(town=f.wendeng_town, name="文登区域工会")
+    ids = active_ids(db_session, dissolving)
+    ender, mover, follower = ids
+    sign_in(client, officer)
+    base = {"successor_union_id": str(regional.id), "on": "2024-09-30"}
+    # Search, then add two members as exceptions; the summary follows.
+    found = text(client.post(f"/unions/{dissolving.id}/dissolve", data={**base, "action": "search", "q": ""}))
+    assert "Decide for this member" in found
+    page = client.post(f"/unions/{dissolving.id}/dissolve", data={**base, "add": str(ender)})
+    assert f'name="decided" value="{ender}"' in page.get_data(as_text=True)
+    data = {
+        **base,
+        "decided": [str(ender), str(mover)],
+        f"action-{ender}": "end",
+        f"reason-{ender}": "withdrew",
+        f"action-{mover}": "transfer",
+        f"to-{mover}": str(other.id),
+    }
+    summary = text(client.post(f"/unions/{dissolving.id}/dissolve", data={**data, "action": "preview"}))
+    assert "1 member will be transferred to 羊亭镇区域工会" in summary
+    assert "1 member will move to 文登区域工会" in summary
+    assert "1 membership will end" in summary
+    # Removing an exception puts the member back with the others.
+    removed = text(client.post(f"/unions/{dissolving.id}/dissolve", data={**data, "remove": str(mover)}))
+    assert "2 members will be transferred to 羊亭镇区域工会" in removed
+
+    client.post(f"/unions/{dissolving.id}/dissolve", data={**data, "action": "dissolve", "confirm": "y"})
+    ended = db_session.get(Membership, ender)
+    assert (ended.state, ended.end_reason) == ("ended", "withdrew")
+    moved = db_session.scalar(sa.select(Membership).where(Membership.transferred_from_id == mover))
+    assert moved.union_id == other.id
+    followed = db_session.scalar(sa.select(Membership).where(Membership.transferred_from_id == follower))
+    assert followed.union_id == regional.id
+
+
+def test_a_transfer_without_a_destination_is_refused(client, dissolving, regional, officer, db_session):
+    mover = active_ids(db_session, dissolving)[0]
+    sign_in(client, officer)
+    response = client.post(
+        f"/unions/{dissolving.id}/dissolve",
+        data={
+            "successor_union_id": str(regional.id),
+            "on": "2024-09-30",
+            "decided": [str(mover)],
+            f"action-{mover}": "transfer",
+            "action": "dissolve",
+            "confirm": "y",
+        },
+    )
+    assert "Choose where each member you transfer moves to." in field_errors(response)
+    db_session.refresh(dissolving)
+    assert dissolving.state == "dissolving"
+
+
+def test_dissolution_date_before_a_member_joined_is_refused(client, dissolving, regional, officer, db_session):
+    sign_in(client, officer)
+    response = client.post(
+        f"/unions/{dissolving.id}/dissolve",
+        data={"successor_union_id": str(regional.id), "on": "2024-01-01", "action": "dissolve", "confirm": "y"},
+    )
+    assert any("cannot be before a member joined" in e for e in field_errors(response))
+    db_session.refresh(dissolving)
+    assert dissolving.state == "dissolving"
+
+
+def test_an_active_union_must_begin_its_dissolution_first(client, f):
+    union = f.active_union(members=1)
+    officer = f.user("officer", unions=[union])
+    sign_in(client, officer)
+    page = text(client.get(f"/unions/{union.id}/dissolve"))
+    assert "The union cannot be dissolved while it is “Active”." in page
+    assert "A project union begins its dissolution when its project is completed." in page
+
+
+def test_a_union_never_founded_is_abandoned_through_the_wizard(client, f, regional, db_session):
+    union = f.started_union()
+    f.enroll(union)
+    officer = f.user("officer", unions=[union])
+    sign_in(client, officer)
+    page = text(client.get(f"/unions/{union.id}/dissolve"))
+    assert "Abandon (never founded)" in page
+    client.post(
+        f"/unions/{union.id}/dissolve",
+        data={"successor_union_id": str(regional.id), "on": "2024-03-05", "action": "dissolve", "confirm": "y"},
+    )
+    db_session.refresh(union)
+    assert union.state == "dissolved"
+
+
+def test_without_any_regional_union_every_membership_ends(client, f, db_session):
+    union = f.active_union(members=2)
+    f.fire(union.project, "complete", on=dt.date(2024, 9, 1))
+    officer = f.user("officer", unions=[union])
+    sign_in(client, officer)
+    response = client.get(f"/unions/{union.id}/dissolve")
+    assert "No successor: every membership ends" in text(response)
+    assert "2 memberships will end" in text(response)
+    client.post(
+        f"/unions/{union.id}/dissolve",
+        data={"successor_union_id": "", "on": "2024-09-30", "action": "dissolve", "confirm": "y"},
+    )
+    states = set(db_session.scalars(sa.select(Membership.state).where(Membership.union_id == union.id)))
+    assert states == {"ended"}
+
+
+def test_recovered_wage_case_no_longer_blocks(client, f, dissolving, officer, db_session):
+    worker_id = db_session.get(Membership, active_ids(db_session, dissolving)[0]).worker_id
+    case = wage_cases.open_wage_case(
+        db_session,
+        f.admin,
+        dissolving,
+        summary="欠薪",
+        amount_claimed="500",
+        worker_ids=[worker_id],
+        opened_on=dt.date(2024, 9, 1),
+    )
+    f.fire(case, "mediate", on=dt.date(2024, 9, 2))
+    f.fire(case, "resolve", on=dt.date(2024, 9, 3), amount_recovered="500")
+    assert case.amount_recovered == Decimal("500.00")
+    sign_in(client, officer)
+    assert "nothing blocks the dissolution" in text(client.get(f"/unions/{dissolving.id}/dissolve"))
