@@ -36,14 +36,14 @@ class Api:
         return self.client.post(f"/api/v1{path}", json=json, headers=self.headers(), **kw)
 
 
+def client_for(client, session, user, language: str | None = "en") -> Api:
+    """An API client with a fresh token of ``user`` (English messages unless told otherwise)."""
+    return Api(client, users.create_token(session, None, user, "test"), language)
+
+
 @pytest.fixture
 def as_user(client, db_session):
-    """``as_user(user)``: an API client with a fresh token of that user (English messages by default)."""
-
-    def make(user, language: str | None = "en") -> Api:
-        return Api(client, users.create_token(db_session, None, user, "test"), language)
-
-    return make
+    return lambda user, language="en": client_for(client, db_session, user, language)
 
 
 @pytest.fixture

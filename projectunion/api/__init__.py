@@ -10,9 +10,11 @@ csrf.exempt(bp)  # bearer tokens, never cookies: no cross-site request can carry
 
 from projectunion.api import (  # noqa: E402,F401
     cases,
+    contractors,
     core,
     meta,
     projects,
+    stats,
     unions,
     workers,
 )

@@ -15,8 +15,8 @@ from projectunion.db import get_session
 from projectunion.i18n import _l
 from projectunion.lifecycle.declarations import PROJECT as PROJECT_MACHINE
 from projectunion.models import Project, User
+from projectunion.scopes import visible_projects
 from projectunion.services import jurisdictions, projects
-from projectunion.services.api_support import visible_projects
 from projectunion.services.events import fire_event
 
 PROJECT = Shape(

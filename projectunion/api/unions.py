@@ -32,8 +32,8 @@ from projectunion.lifecycle.declarations import MEMBERSHIP as MEMBERSHIP_MACHINE
 from projectunion.lifecycle.declarations import UNION as UNION_MACHINE
 from projectunion.models import Membership, Union, User
 from projectunion.models.unions import UNION_KINDS
+from projectunion.scopes import visible_unions
 from projectunion.services import jurisdictions, memberships, unions
-from projectunion.services.api_support import visible_unions
 from projectunion.services.events import fire_event
 
 COUNTS = Shape(
@@ -110,8 +110,8 @@ UNION_EVENT = Shape(
 ENROLLMENT = Shape(
     "Enrollment",
     {
-        "id_number": Field(Text(max_length=40), description=_l("The 18-character resident ID number.")),
-        "name": Field(Text(max_length=100)),
+        "id_number": Field(Text(min_length=0, max_length=40), description=_l("The 18-character resident ID number.")),
+        "name": Field(Text(min_length=0, max_length=100)),
         "phone": Field(Text(min_length=0, max_length=30), required=False, nullable=True),
         "trade": Field(Text(min_length=0, max_length=50), required=False, nullable=True),
         "joined_on": Field(Date(), required=False, nullable=True, description=_l("Default today.")),
