@@ -41,6 +41,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from projectunion.dates import today
 from projectunion.exceptions import NotFound, PermissionDenied, ValidationError
@@ -407,8 +408,9 @@ class _Source(abc.ABC):
     row_date: str
     date_label: Any
 
-    def __init__(self, scope: Jurisdiction | None):
+    def __init__(self, scope: Jurisdiction | None, dialect: str):
         self.scope = scope
+        self.dialect = dialect
         self.u = Union.__table__.alias("u")
         self.j = Jurisdiction.__table__.alias("j")
         self.w = Worker.__table__.alias("w")
@@ -421,9 +423,20 @@ class _Source(abc.ABC):
     def jurisdiction_key(self, by: str):
         return _district_key(self.j) if by == "district" else _town_key(self.j)
 
+    def needs_place(self, by: str | None, full: bool) -> bool:
+        """Whether the rows must be joined to their union's jurisdiction (a whole-city total need not)."""
+        return full or by in ("district", "town") or bool(self.in_scope())
+
+    def with_place(self, frm, union_id, by: str | None, full: bool, union_needed: bool = False):
+        if union_needed or self.needs_place(by, full):
+            frm = frm.join(self.u, self.u.c.id == union_id)
+        if self.needs_place(by, full):
+            frm = frm.join(self.j, self.j.c.id == self.u.c.jurisdiction_id)
+        return frm
+
     @abc.abstractmethod
-    def from_(self, by: str | None) -> sa.FromClause:
-        """The rows joined to their union and its jurisdiction (and the worker when grouping by one)."""
+    def from_(self, by: str | None, full: bool = False) -> sa.FromClause:
+        """The rows, joined to what the grouping, the scope or the metrics need (``full``: everything, for lists)."""
 
     @abc.abstractmethod
     def where(self, first, last) -> list[sa.ColumnElement]:
@@ -449,10 +462,11 @@ class _Source(abc.ABC):
         value = self.value(metric)
         cond = self.condition(metric, first, last)
         if metric.money:
-            cents = sa.func.round(value * 100)
-            return sa.func.sum(cents if cond is None else sa.case((cond, cents), else_=None))
-        counted = value if cond is None else sa.case((cond, value), else_=None)
-        return sa.func.count(sa.distinct(counted) if metric.agg == "distinct" else counted)
+            agg = sa.func.sum(sa.func.round(value * 100))
+        else:
+            agg = sa.func.count(sa.distinct(value) if metric.agg == "distinct" else value)
+        # FILTER rather than CASE: rows that do not count are not even sorted for a DISTINCT
+        return agg if cond is None else agg.filter(cond)
 
 
 class _Members(_Source):
@@ -461,18 +475,19 @@ class _Members(_Source):
     row_date = "joined_on"
     date_label = _l("Joined on")
 
-    def __init__(self, scope):
-        super().__init__(scope)
+    def __init__(self, scope, dialect):
+        super().__init__(scope, dialect)
         self.m = Membership.__table__.alias("m")
         self.row_table = Membership.__table__
         self.worker = self.m.c.worker_id
         self.row_id = self.m.c.id
 
-    def from_(self, by):
-        m, u, j = self.m, self.u, self.j
-        frm = m.join(u, u.c.id == m.c.union_id).join(j, j.c.id == u.c.jurisdiction_id)
+    needs_union = False
+
+    def from_(self, by, full=False):
+        frm = self.with_place(self.m, self.m.c.union_id, by, full, self.needs_union)
         if by in PERSON_DIMENSIONS:
-            frm = frm.join(self.w, self.w.c.id == m.c.worker_id)
+            frm = frm.join(self.w, self.w.c.id == self.m.c.worker_id)
         return frm
 
     def where(self, first, last):
@@ -507,15 +522,33 @@ class _Firsts(_Members):
 
     A membership transferred from another is never a first one (its source
     began no later), so only memberships without ``transferred_from_id`` are
-    candidates, and only they need comparing.
+    candidates (the partial index ``ix_memberships_first_candidates`` holds
+    them). PostgreSQL picks each worker's first with DISTINCT ON in index
+    order; elsewhere a NOT EXISTS probes the same index for an earlier one.
+    Both are checked against the same tests.
     """
 
-    def __init__(self, scope):
-        super().__init__(scope)
+    needs_union = True  # developed through *project* unions
+
+    def __init__(self, scope, dialect):
+        super().__init__(scope, dialect)
+        if dialect == "postgresql":
+            cand = Membership.__table__.alias("candidate")
+            self.m = (
+                sa.select(cand.c.id, cand.c.worker_id, cand.c.union_id, cand.c.joined_on, cand.c.contractor_id)
+                .where(cand.c.transferred_from_id.is_(None), cand.c.state.in_(ACTIVATED))
+                .ext(distinct_on(cand.c.worker_id))
+                .order_by(cand.c.worker_id, cand.c.joined_on, cand.c.id)
+                .subquery("m")
+            )
+            self.worker = self.m.c.worker_id
+            self.row_id = self.m.c.id
         self.earlier = Membership.__table__.alias("earlier")
 
     def where(self, first, last):
         m, e = self.m, self.earlier
+        if self.dialect == "postgresql":
+            return [m.c.joined_on <= last, *self.in_scope()]
         earlier = sa.exists().where(
             e.c.worker_id == m.c.worker_id,
             e.c.state.in_(ACTIVATED),
@@ -547,19 +580,18 @@ class _Unions(_Source):
     row_date = "on"
     date_label = _l("Date of the change")
 
-    def __init__(self, scope):
-        super().__init__(scope)
+    def __init__(self, scope, dialect):
+        super().__init__(scope, dialect)
         self.sc = StateChange.__table__.alias("sc")
         self.later = StateChange.__table__.alias("later")
         self.p = Project.__table__.alias("p")
         self.row_table = StateChange.__table__
         self.row_id = self.sc.c.id
 
-    def from_(self, by):
-        sc, u, j = self.sc, self.u, self.j
-        frm = sc.join(u, u.c.id == sc.c.object_id).join(j, j.c.id == u.c.jurisdiction_id)
-        if by == "contractor":
-            frm = frm.join(self.p, self.p.c.id == u.c.project_id)
+    def from_(self, by, full=False):
+        frm = self.with_place(self.sc, self.sc.c.object_id, by, full, union_needed=True)
+        if by == "contractor" or full:
+            frm = frm.join(self.p, self.p.c.id == self.u.c.project_id)
         return frm
 
     def where(self, first, last):
@@ -593,15 +625,14 @@ class _WageCases(_Source):
     row_date = "resolved_on"
     date_label = _l("Resolved on")
 
-    def __init__(self, scope):
-        super().__init__(scope)
+    def __init__(self, scope, dialect):
+        super().__init__(scope, dialect)
         self.wc = WageCase.__table__.alias("wc")
         self.row_table = WageCase.__table__
         self.row_id = self.wc.c.id
 
-    def from_(self, by):
-        wc, u, j = self.wc, self.u, self.j
-        return wc.join(u, u.c.id == wc.c.union_id).join(j, j.c.id == u.c.jurisdiction_id)
+    def from_(self, by, full=False):
+        return self.with_place(self.wc, self.wc.c.union_id, by, full)
 
     def where(self, first, last):
         wc = self.wc
@@ -622,13 +653,13 @@ class _WageCases(_Source):
 class _WageWorkers(_WageCases):
     """The workers involved in the wage cases resolved in the window."""
 
-    def __init__(self, scope):
-        super().__init__(scope)
+    def __init__(self, scope, dialect):
+        super().__init__(scope, dialect)
         self.cw = wage_case_workers.alias("cw")
         self.worker = self.cw.c.worker_id
 
-    def from_(self, by):
-        frm = super().from_(by).join(self.cw, self.cw.c.wage_case_id == self.wc.c.id)
+    def from_(self, by, full=False):
+        frm = super().from_(by, full).join(self.cw, self.cw.c.wage_case_id == self.wc.c.id)
         if by in PERSON_DIMENSIONS:
             frm = frm.join(self.w, self.w.c.id == self.cw.c.worker_id)
         return frm
@@ -648,16 +679,16 @@ class _Services(_Source):
     row_date = "served_on"
     date_label = _l("Served on")
 
-    def __init__(self, scope):
-        super().__init__(scope)
+    def __init__(self, scope, dialect):
+        super().__init__(scope, dialect)
         self.s = ServiceRecord.__table__.alias("s")
         self.row_table = ServiceRecord.__table__
         self.worker = self.s.c.worker_id
         self.row_id = self.s.c.id
 
-    def from_(self, by):
-        s, u, j = self.s, self.u, self.j
-        frm = s.join(u, u.c.id == s.c.union_id).join(j, j.c.id == u.c.jurisdiction_id)
+    def from_(self, by, full=False):
+        s = self.s
+        frm = self.with_place(s, s.c.union_id, by, full)
         if by in PERSON_DIMENSIONS:
             frm = frm.join(self.w, self.w.c.id == s.c.worker_id)
         return frm
@@ -818,12 +849,23 @@ def report(
     total: dict[str, Any] = {}
     grouped: dict[Any, dict[str, Any]] = defaultdict(dict)
     for source, ms in _by_source(metrics).items():
-        src = SOURCES[source](scope)
-        total.update(_totals(session, src, ms, period))
-        applicable = [m for m in ms if m.applies(by)]
-        if by is not None and applicable:
+        src = SOURCES[source](scope, session.get_bind().dialect.name)
+        applicable = [m for m in ms if m.applies(by)] if by is not None else []
+        if applicable:
             for k, values in _grouped(session, src, applicable, period, by, items).items():
                 grouped[k].update(values)
+        # Counted on their own: distinct people (not the sum of the rows) and totals the breakdown
+        # does not apply to. The others are the sum of the rows, or the last row for a count on a day.
+        counted = [m for m in ms if m not in applicable or m.total_rule(by) == "distinct"]
+        if counted:
+            total.update(_totals(session, src, counted, period))
+    for m in metrics:
+        if m.name in total:
+            continue
+        if m.total_rule(by) == "snapshot":
+            total[m.name] = grouped.get(items[-1].key, {}).get(m.name, _zero(m))
+        else:
+            total[m.name] = sum((values.get(m.name, _zero(m)) for values in grouped.values()), _zero(m))
     rows = _rows(session, scope, by, metrics, grouped, items) if by is not None else []
     return Report(period, scope, by, metrics, rows, Row("", _l("Total"), {m.name: total[m.name] for m in metrics}))
 
@@ -939,7 +981,7 @@ def _drill(
 ) -> tuple[_Drill, Any]:
     if by is not None and not metric.applies(by):
         raise ValidationError({"by": _l("This total cannot be broken down that way.")})
-    src = SOURCES[metric.source](scope)
+    src = SOURCES[metric.source](scope, session.get_bind().dialect.name)
     first, last = period.start, period.last
     extra_where: list[sa.ColumnElement] = []
     group_label = None
@@ -953,7 +995,7 @@ def _drill(
             extra_where.append(cond)
     cond = src.condition(metric, first, last)
     where = [*src.where(first, last), *([cond] if cond is not None else []), *extra_where]
-    frm = src.from_(by if by not in TIME_DIMENSIONS else None)
+    frm = src.from_(by if by not in TIME_DIMENSIONS else None, full=True)
     builder = {
         "workers": _list_workers,
         "unions": _list_unions,

@@ -39,6 +39,17 @@ class Membership(Base):
         ),
         sa.Index("ix_memberships_union_state", "union_id", "state"),
         sa.Index("ix_memberships_worker_joined", "worker_id", "joined_on"),
+        # Each worker's first membership, for the totals (reporting._Firsts): the candidates, covered.
+        sa.Index(
+            "ix_memberships_first_candidates",
+            "worker_id",
+            "joined_on",
+            "id",
+            "state",
+            "union_id",
+            sqlite_where=sa.text("transferred_from_id IS NULL"),
+            postgresql_where=sa.text("transferred_from_id IS NULL"),
+        ),
         sa.CheckConstraint("ended_on IS NULL OR ended_on >= joined_on", name="ended_after_joined"),
     )
 
