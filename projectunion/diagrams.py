@@ -201,7 +201,8 @@ def render(machine: str, current: str | None = None, vertical: bool = False, tit
         width = 2 if hot else 1.3
         marker = "arrow-hot" if hot else "arrow"
         shapes.append(
-            f'<path d="M{sx:.1f},{sy:.1f} Q{cx:.1f},{cy:.1f} {ex:.1f},{ey:.1f}" fill="none" '
+            f'<path class="transition" data-event="{t.event}" '
+            f'd="M{sx:.1f},{sy:.1f} Q{cx:.1f},{cy:.1f} {ex:.1f},{ey:.1f}" fill="none" '
             f'stroke="{colour}" stroke-width="{width}" marker-end="url(#{machine}-{marker})"/>'
         )
         mx, my = 0.25 * sx + 0.5 * cx + 0.25 * ex, 0.25 * sy + 0.5 * cy + 0.25 * ey
