@@ -1,6 +1,108 @@
+"""`projectunion stats`: the city totals on the command line, under the same names as the API."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
 import click
+from flask.cli import with_appcontext
+
+from projectunion import exports, reporting
+from projectunion.db import get_session
+from projectunion.exceptions import DomainError
 
 
-@click.command("stats")
-def stats_command() -> None:
-    raise click.ClickException("not yet")
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    gap = " " * (width - _width(text))
+    return gap + text if right else text + gap
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def text_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Columns aligned for a terminal (Chinese characters count double); numbers to the right."""
+    cells = [[_text(v) for v in row] for row in rows]
+    widths = [max(_width(str(h)), *(_width(r[i]) for r in cells)) for i, h in enumerate(header)]
+    numeric = [all(isinstance(r[i], (int, Decimal)) or r[i] is None for r in rows) for i in range(len(header))]
+    lines = ["  ".join(_pad(str(h), w, n) for h, w, n in zip(header, widths, numeric, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(_pad(c, w, n) for c, w, n in zip(r, widths, numeric, strict=True)) for r in cells]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _caption(report: reporting.Report) -> str:
+    p = report.period
+    place = report.scope.name if report.scope is not None else "-"
+    return f"{place}: {p.start} .. {p.end}, as of {p.as_of} (counted up to {p.last})"
+
+
+def _as_table(report: reporting.Report) -> str:
+    """One line per total (its API name); with --by, one column per group, then the total and how it adds up."""
+    if report.by is None:
+        rows = [[m.name, report.total.values[m.name]] for m in report.metrics]
+        return text_table(["total", "value"], rows)
+    header = ["total", *[str(r.label) for r in report.rows], "Total", "total is"]
+    rows = [
+        [m.name, *[r.values[m.name] for r in report.rows], report.total.values[m.name], report.total_rule(m)]
+        for m in report.metrics
+    ]
+    return text_table(header, rows)
+
+
+def _as_csv(report: reporting.Report) -> str:
+    header = ["key", "label", *[m.name for m in report.metrics]]
+    lines = [[r.key, str(r.label), *[r.values[m.name] for m in report.metrics]] for r in report.rows]
+    lines.append(["", "Total", *[report.total.values[m.name] for m in report.metrics]])
+    return "".join(exports.iter_csv(header, lines))
+
+
+@click.command("stats", help="City totals for a period, as of a date (DESIGN.md, 'Exact definitions of the totals').")
+@click.option(
+    "--from", "start", metavar="YYYY-MM-DD", help="First day of the period (default: 1 January of this year)."
+)
+@click.option("--to", "end", metavar="YYYY-MM-DD", help="Last day of the period (default: 31 December of that year).")
+@click.option(
+    "--as-of", "as_of", metavar="YYYY-MM-DD", help="Count only what had happened by this day (default: today)."
+)
+@click.option("--jurisdiction", "code", metavar="CODE", help="A district or town code (default: the whole city).")
+@click.option("--by", type=click.Choice(reporting.DIMENSIONS), help="Break the totals down.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@with_appcontext
+def stats_command(start, end, as_of, code, by, fmt) -> None:
+    session = get_session()
+    try:
+        period = reporting.make_period(start, end, as_of)
+        scope = reporting.resolve_scope(session, None, code)
+        report = reporting.report(session, period, scope, by)
+    except DomainError as exc:
+        option = {"from": "--from", "to": "--to", "as_of": "--as-of", "jurisdiction": "--jurisdiction"}
+        details = "".join(f"\n  {option.get(k, k)}: {v}" for k, v in getattr(exc, "fields", {}).items())
+        raise click.ClickException(f"{exc.message}{details}") from None
+    if fmt == "json":
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        click.echo(_as_csv(report), nl=False)
+    else:
+        click.echo(_caption(report))
+        click.echo(_as_table(report))
+        if by is not None:
+            click.echo(
+                "\n'total is': sum = the sum of the rows; distinct = distinct people, one counted in several rows "
+                "counts once; snapshot = the value on the last day."
+            )
