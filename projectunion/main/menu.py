@@ -19,6 +19,7 @@ MENU: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
     ("cases.wage_cases", _l("Wage cases"), ("officer", "union_staff", "city_staff", "admin")),
     ("cases.services", _l("Services"), ("officer", "union_staff", "city_staff", "admin")),
     ("contractors.index", _l("Contractors"), ("contractor", "union_staff", "admin")),
+    ("contractors.sites", _l("Sites"), ("officer", "union_staff", "contractor", "city_staff", "admin")),
     ("dashboard.index", _l("Totals"), ("union_staff", "city_staff", "admin")),
     ("main.lifecycles", _l("Lifecycles"), ("officer", "union_staff", "contractor", "city_staff", "admin")),
     ("admin.users", _l("Users"), ("admin",)),
