@@ -34,7 +34,7 @@ STATES: dict[str, dict[str, Any]] = {
         "transferred": _l("Transferred"),
     },
     "wage_case": {
-        "open": _l("Open"),
+        "open": _l("Opened"),
         "mediating": _l("Mediating"),
         "escalated": _l("Escalated"),
         "resolved": _l("Resolved"),

@@ -39,6 +39,8 @@ def _is_current(endpoint: str) -> bool:
         return False
     if endpoint.startswith("cases."):  # wage cases and services share a blueprint
         return (endpoint == "cases.services") == ("service" in here)
+    if endpoint.startswith("main."):  # home and the diagrams
+        return endpoint == here
     return True
 
 
