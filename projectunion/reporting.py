@@ -1191,7 +1191,7 @@ def drill(
     m = metric(metric_name)
     spec, group_label = _drill(session, period, scope, m, by, key)
     count = int(session.scalar(spec.count) or 0)
-    page = max(1, page)
+    page = min(max(1, page), max(1, -(-count // per_page)))  # a page past the end shows the last one
     rows = [_present(r, spec.columns) for r in session.execute(spec.stmt.limit(per_page).offset((page - 1) * per_page))]
     money = _number(m, session.scalar(spec.extra["sum"])) if "sum" in spec.extra else None
     return Listing(m, by, key, group_label, spec.columns, rows, count, page, per_page, money)

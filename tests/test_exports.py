@@ -8,11 +8,19 @@ import io
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from projectunion import exports, reporting
 
 DANGEROUS = ["=1+1", "+86 138", "-2+3", "@SUM(A1)", "\t=cmd", "\r=cmd", '=HYPERLINK("http://x")']
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Assert the source strings: outside a request the default locale (Chinese) would apply."""
+    with force_locale("en"):
+        yield
 
 
 def parse_csv(data: bytes) -> list[list[str]]:

@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 
 from projectunion import reporting
 from projectunion.exceptions import NotFound, PermissionDenied, ValidationError
@@ -18,6 +19,13 @@ from projectunion.services import memberships, service_records, wage_cases
 from tests.factories import id_number
 
 D = dt.date
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Assert the source strings: outside a request the default locale (Chinese) would apply."""
+    with force_locale("en"):
+        yield
 
 
 def period(start="2024-01-01", end="2024-12-31", as_of="2025-06-30"):

@@ -8,11 +8,19 @@ import io
 import json
 
 import pytest
+from flask_babel import force_locale
 
 from projectunion.services import memberships
 from tests.factories import id_number
 
 D = dt.date
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Assert the source strings: outside a request the default locale (Chinese) would apply."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture

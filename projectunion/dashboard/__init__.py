@@ -1,0 +1,7 @@
+"""The city dashboard: headline totals, trend and bar charts, breakdown tables, drill-down lists, exports."""
+
+from flask import Blueprint
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+from projectunion.dashboard import routes  # noqa: E402,F401
