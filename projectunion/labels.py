@@ -75,7 +75,7 @@ EDGE_LABELS: dict[str, dict[str, Any]] = {
     "project": {
         "start": _l("start"),
         "halt": _l("halt"),
-        "resume": _l("resume"),
+        "resume": _l("resume work"),
         "complete": _l("complete"),
         "cancel": _l("cancel"),
     },

@@ -94,6 +94,17 @@ def safe_next(target: str | None, default: str) -> str:
     return default
 
 
+def this_page() -> str:
+    """Where to come back to (after switching the language): this page, or for a page
+    answering a form, the page that had the form."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path:
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("main.index")
+
+
 def page_number() -> int:
     try:
         return max(1, int(request.args.get("page", 1)))
@@ -208,6 +219,7 @@ def init_app(app: Flask) -> None:
 
         return {
             "has_endpoint": has_endpoint,
+            "this_page": this_page,
             "languages": app.config["LANGUAGES"],
             "current_locale": str(get_locale()),
         }

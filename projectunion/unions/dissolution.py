@@ -128,7 +128,11 @@ def dissolve(union_id: int):
     preview = unions.preview_dissolution(session, current_user, union, successor=successor)
     summary = _summary(session, preview.active_members, successor, exceptions)
     decided = {e.membership.id for e in exceptions}
-    results = [m for m in queries.active_members(session, union, form.q.data, limit=20) if m.id not in decided]
+    if request.form.get("add") or request.form.get("remove"):
+        form.q.data = ""  # the member was found: start the next search afresh
+    results = [
+        m for m in queries.active_members(session, union, form.q.data, limit=20 + len(decided)) if m.id not in decided
+    ]
 
     if request.method == "POST" and request.form.get("action") == "dissolve" and event and form.validate_on_submit():
         if not form.confirm.data:
