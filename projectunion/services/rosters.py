@@ -45,6 +45,7 @@ from projectunion.realname import (
     parse_id_number,
 )
 from projectunion.services import crews as crew_service
+from projectunion.services.contractors import chunks
 from projectunion.services.transaction import audit, unit_of_work
 from projectunion.services.workers import mask_name
 
@@ -119,7 +120,6 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
 HEADER_SEARCH_ROWS = 10
 TRADE_MAX = 50
-_BATCH = 900  # bound parameters per IN (...) / executemany batch, safe on SQLite and PostgreSQL
 
 FILE_COLUMN = "file"
 
@@ -413,11 +413,6 @@ class _Checker:
 # --- preview ----------------------------------------------------------------
 
 
-def _chunks(values: list, size: int = _BATCH) -> Iterator[list]:
-    for i in range(0, len(values), size):
-        yield values[i : i + size]
-
-
 def _locate_header(rows: Iterable[tuple[int, list]]) -> tuple[int, list, dict[str, int], Iterator[tuple[int, list]]]:
     """The header is the first of the first few non-blank rows naming two known columns
     (a title row above it is common); failing that, the first non-blank row."""
@@ -501,7 +496,7 @@ def _preview(session: so.Session, crew: Crew, data: bytes, on: dt.date) -> Roste
             first_seen[row.digest] = row.row
 
     known: dict[str, tuple[int, str, str | None, str | None]] = {}
-    for chunk in _chunks(list(first_seen)):
+    for chunk in chunks(list(first_seen)):
         for worker_id, worker_digest, name, phone, trade in session.execute(
             sa.select(Worker.id, Worker.id_digest, Worker.name, Worker.phone, Worker.trade).where(
                 Worker.id_digest.in_(chunk)
@@ -553,7 +548,7 @@ def _preview(session: so.Session, crew: Crew, data: bytes, on: dt.date) -> Roste
     result.leavers_unknown = any(row.id_number is None for row in rows)
     if not result.leavers_unknown:
         gone = [worker_id for worker_id in members if worker_id not in present]
-        for chunk in _chunks(gone):
+        for chunk in chunks(gone):
             result.leaving.extend(
                 session.execute(
                     sa.select(Worker.id, Worker.name, Worker.id_masked)
@@ -622,7 +617,7 @@ def _write(session: so.Session, actor: User, crew: Crew, result: RosterResult, o
         new_trade = row.trade if row.trade is not None else trade
         if (new_phone, new_trade) != (phone, trade):
             updates.append({"id": row.worker_id, "phone": new_phone, "trade": new_trade, "updated_at": now})
-    for chunk in _chunks(updates):
+    for chunk in chunks(updates):
         session.execute(sa.update(Worker), chunk)
     joining = [
         {"crew_id": crew.id, "worker_id": row.worker_id, "joined_on": row.entered_on}
@@ -631,7 +626,7 @@ def _write(session: so.Session, actor: User, crew: Crew, result: RosterResult, o
     ]
     _insert_members(session, joining)
     leaving_ids = [members[worker_id] for worker_id, _, _ in result.leaving]
-    for chunk in _chunks(leaving_ids):
+    for chunk in chunks(leaving_ids):
         session.execute(
             sa.update(CrewMember)
             .where(CrewMember.id.in_(chunk))
@@ -682,7 +677,7 @@ def _insert_workers(session: so.Session, rows: list[RosterRow]) -> None:
         ],
     )
     by_digest = {r.digest: r for r in rows}
-    for chunk in _chunks(list(by_digest)):
+    for chunk in chunks(list(by_digest)):
         for worker_id, digest in session.execute(
             sa.select(Worker.id, Worker.id_digest).where(Worker.id_digest.in_(chunk))
         ):
