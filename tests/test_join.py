@@ -20,6 +20,13 @@ from tests.factories import id_number
 from tests.views_support import sign_in, text
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """The worker reads English here, so the tests can assert the source strings."""
+    with client.session_transaction() as session:
+        session["locale"] = "en"
+
+
 @pytest.fixture
 def union(f):
     return f.active_union(members=1)
@@ -52,7 +59,7 @@ def pending(session, union) -> list[Membership]:
 
 
 def test_the_link_opens_the_form_with_the_unions_name_and_the_notice(client, union):
-    page = text(client.get(f"/join/{join.join_token(union)}?lang=en"))
+    page = text(client.get(f"/join/{join.join_token(union)}"))
     assert f"Join {union.name}" in page
     assert "Notice on the processing of personal information" in page
     assert "Your employer can see whether you are a union member, but not your application." in page
@@ -108,7 +115,7 @@ def test_a_union_that_no_longer_takes_members_has_no_working_link(client, f, uni
 
 
 def test_invalid_input_is_explained_on_the_same_form_with_what_was_typed(client, db_session, union):
-    url = f"/join/{join.join_token(union)}?lang=en"
+    url = f"/join/{join.join_token(union)}"
     response = client.post(url, data=applicant(id_number="41150219850304001", phone="12345", consent=""))
     assert response.status_code == 200
     page = text(response)
@@ -121,13 +128,13 @@ def test_invalid_input_is_explained_on_the_same_form_with_what_was_typed(client,
 
 
 def test_consent_is_required(client, db_session, union):
-    response = client.post(f"/join/{join.join_token(union)}?lang=en", data=applicant(consent=""))
+    response = client.post(f"/join/{join.join_token(union)}", data=applicant(consent=""))
     assert "Tick the box to agree to the processing of your personal information." in text(response)
     assert pending(db_session, union) == []
 
 
 def test_applying_creates_one_pending_application_and_applying_again_returns_it(client, db_session, union):
-    url = f"/join/{join.join_token(union)}?lang=en"
+    url = f"/join/{join.join_token(union)}"
     first = client.post(url, data=applicant())
     assert first.status_code == 302
     code = re.search(r"code=([0-9A-F]{8})", first.location).group(1)
@@ -147,7 +154,7 @@ def test_the_worker_chooses_a_crew_from_the_sites_list(client, db_session, f, un
     on_site = crews.create_crew(db_session, boss, company, name="钢筋一班", created_on=dt.date(2024, 1, 1))
     elsewhere = crews.create_crew(db_session, boss, company, name="不在场班", created_on=dt.date(2024, 1, 1))
     site_entries.enter_site(db_session, boss, union.project, crew=on_site, entered_on=dt.date(2024, 3, 5))
-    url = f"/join/{join.join_token(union)}?lang=en"
+    url = f"/join/{join.join_token(union)}"
     form = text(client.get(url))
     assert f"{company.name} · 钢筋一班" in form and "不在场班" not in form
     refused = client.post(url, data=applicant(crew_id=str(elsewhere.id)))
@@ -160,7 +167,7 @@ def test_the_worker_chooses_a_crew_from_the_sites_list(client, db_session, f, un
 def test_a_member_elsewhere_is_told_and_the_application_asks_for_a_transfer(client, db_session, f, union):
     other = f.active_union(members=1)
     f.enroll(other, id_number=id_number(seq=11), name="申请人11")
-    response = client.post(f"/join/{join.join_token(union)}?lang=en", data=applicant(), follow_redirects=True)
+    response = client.post(f"/join/{join.join_token(union)}", data=applicant(), follow_redirects=True)
     assert f"You are a member of {other.name}. Your application asks to transfer your membership here" in text(response)
     [application] = pending(db_session, union)
     assert application.wants_transfer
@@ -168,7 +175,7 @@ def test_a_member_elsewhere_is_told_and_the_application_asks_for_a_transfer(clie
 
 def test_a_member_of_this_union_is_told_so(client, db_session, f, union):
     f.enroll(union, id_number=id_number(seq=11), name="申请人11")
-    response = client.post(f"/join/{join.join_token(union)}?lang=en", data=applicant())
+    response = client.post(f"/join/{join.join_token(union)}", data=applicant())
     assert response.status_code == 200
     assert "You are already a member of this union." in text(response)
     with pytest.raises(AlreadyMember):
@@ -179,17 +186,17 @@ def test_the_receipt_code_shows_the_status_after_the_officer_decides(client, db_
     submitted = join.submit_application(db_session, union, name="申请人12", id_number=id_number(seq=12), consent=True)
     code = submitted.membership.receipt_code
     memberships.decide(db_session, officer, submitted.membership, approve=True, on=today())
-    page = text(client.get(f"/join/status?code={code.lower()}&lang=en"))
+    page = text(client.get(f"/join/status?code={code.lower()}"))
     assert "Approved: you are a member" in page and join.member_number(submitted.membership) in page
     assert "Show my member card" in page
-    missing = client.get("/join/status?code=ZZZZ0000&lang=en")
+    missing = client.get("/join/status?code=ZZZZ0000")
     assert missing.status_code == 404 and "No application has this receipt code" in text(missing)
 
 
 def test_a_rejected_application_says_so(client, db_session, union, officer):
     submitted = join.submit_application(db_session, union, name="申请人13", id_number=id_number(seq=13), consent=True)
     memberships.decide(db_session, officer, submitted.membership, approve=False)
-    page = text(client.get(f"/join/status?code={submitted.membership.receipt_code}&lang=en"))
+    page = text(client.get(f"/join/status?code={submitted.membership.receipt_code}"))
     assert "Not approved" in page and "Show my member card" not in page
 
 
@@ -210,13 +217,13 @@ def limited_client(app, database_url, connection):
 
 
 def test_too_many_submissions_from_one_address_get_a_friendly_429(limited_client, union):
-    url = f"/join/{join.join_token(union)}?lang=en"
+    url = f"/join/{join.join_token(union)}"
     for n in range(3):
         assert limited_client.post(url, data=applicant(20 + n)).status_code == 302
     refused = limited_client.post(url, data=applicant(30))
     assert refused.status_code == 429
     page = text(refused)
-    assert "Please wait a moment" in page and "Nothing is lost: wait a minute" in page
+    assert "请稍候" in page and "您的信息不会丢失" in page  # a worker reads Chinese by default
     assert limited_client.get(url).status_code == 200  # reading the form is not limited
     other_site = limited_client.post(url, data=applicant(31), environ_base={"REMOTE_ADDR": "10.0.0.2"})
     assert other_site.status_code == 302
@@ -269,7 +276,7 @@ def test_the_card_and_its_check_show_name_and_masked_id_only(client, f, union, o
     page = text(card)
     assert "王小明" in page and m.worker.id_masked in page and join.member_number(m) in page
     assert id_number(seq=41) not in card.get_data(as_text=True)
-    verify = client.get(f"/join/verify/{join.card_token(m)}?lang=en")
+    verify = client.get(f"/join/verify/{join.card_token(m)}")
     assert verify.headers["Cache-Control"] == "no-store"
     assert f"Active member of {union.name}" in text(verify)
     assert id_number(seq=41) not in verify.get_data(as_text=True)
@@ -281,7 +288,7 @@ def test_the_check_follows_a_transfer_and_an_end(client, db_session, f, union):
     memberships.transfer_membership(db_session, f.admin, m, other, on=dt.date(2024, 5, 1))
     info = join.verify_card(db_session, join.card_token(m))
     assert (info.status, info.now_union, info.now_state) == ("transferred", other.name, "active")
-    page = text(client.get(f"/join/verify/{join.card_token(m)}?lang=en"))
+    page = text(client.get(f"/join/verify/{join.card_token(m)}"))
     assert f"Transferred from {union.name}" in page and f"Active member of {other.name} since" in page
     moved = db_session.scalars(sa.select(Membership).where(Membership.transferred_from_id == m.id)).one()
     memberships.end_membership(db_session, f.admin, moved, "withdrew", on=dt.date(2024, 6, 1))
@@ -299,7 +306,7 @@ def test_the_check_says_kept_after_the_union_was_dissolved(client, db_session, f
     f.fire(union, "dissolve", on=dt.date(2024, 9, 2))
     info = join.verify_card(db_session, join.card_token(m))
     assert (info.status, info.now_union, info.now_state) == ("kept", regional.name, "active")
-    page = text(client.get(f"/join/verify/{join.card_token(m)}?lang=en"))
+    page = text(client.get(f"/join/verify/{join.card_token(m)}"))
     assert f"Still a member: kept after {union.name} was dissolved" in page
 
 

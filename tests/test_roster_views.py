@@ -61,6 +61,14 @@ def test_preview_lists_every_problem_by_row_and_column_and_saves_nothing(client,
     assert count(db_session, Worker) == 0
 
 
+def test_the_preview_speaks_the_users_language(client, boss, crew):
+    sign_in(client, boss, locale="zh_Hans_CN")
+    page = text(upload(client, crew, text_file([person(1), ["张三", BAD_CHECK, "", "", ""]]), "roster.csv"))
+    assert "检查花名册" in page
+    assert "3 身份证号 (B) 身份证号校验位不符，可能有数字录入错误。" in page
+    assert "导入 1 条有效行" in page
+
+
 def test_commit_imports_the_valid_rows_and_reimport_changes_nothing(client, db_session, boss, crew):
     sign_in(client, boss)
     data = xlsx([person(1), ["张三", BAD_CHECK, "", "", ""], person(2)])

@@ -58,7 +58,7 @@ FIELD_LABELS = {
     "id_number": _l("ID number"),
     "phone": _l("Phone"),
     "trade": _l("Trade"),
-    "entered_on": _l("Date joined"),
+    "entered_on": _l("Entry date"),
 }
 ALIASES = {
     "name": ("姓名", "名字", "工人姓名", "员工姓名", "人员姓名", "name", "fullname", "workername"),
