@@ -439,8 +439,8 @@ class _Source(abc.ABC):
         """The rows, joined to what the grouping, the scope or the metrics need (``full``: everything, for lists)."""
 
     @abc.abstractmethod
-    def where(self, first, last) -> list[sa.ColumnElement]:
-        """The rows that can count for the window of days first..last."""
+    def where(self, first, last, metrics: Sequence[Metric] = ()) -> list[sa.ColumnElement]:
+        """The rows that can count for the window of days first..last (for these metrics, when given)."""
 
     @abc.abstractmethod
     def condition(self, metric: Metric, first, last) -> sa.ColumnElement | None:
@@ -490,12 +490,14 @@ class _Members(_Source):
             frm = frm.join(self.w, self.w.c.id == self.m.c.worker_id)
         return frm
 
-    def where(self, first, last):
+    def where(self, first, last, metrics=()):
         m = self.m
+        # only the members on the last day are asked for: only memberships in force then can count
+        on_last_day = bool(metrics) and all(x.name == "active_members" for x in metrics)
         return [
             m.c.state.in_(ACTIVATED),
             m.c.joined_on <= last,
-            sa.or_(m.c.ended_on.is_(None), m.c.ended_on > first),
+            sa.or_(m.c.ended_on.is_(None), m.c.ended_on > (last if on_last_day else first)),
             *self.in_scope(),
         ]
 
@@ -545,10 +547,13 @@ class _Firsts(_Members):
             self.row_id = self.m.c.id
         self.earlier = Membership.__table__.alias("earlier")
 
-    def where(self, first, last):
+    def where(self, first, last, metrics=()):
         m, e = self.m, self.earlier
+        window = [m.c.joined_on <= last]
+        if metrics and not any(x.snapshot for x in metrics):  # no cumulative total: only firsts in the window
+            window.append(m.c.joined_on >= first)
         if self.dialect == "postgresql":
-            return [m.c.joined_on <= last, *self.in_scope()]
+            return [*window, *self.in_scope()]
         earlier = sa.exists().where(
             e.c.worker_id == m.c.worker_id,
             e.c.state.in_(ACTIVATED),
@@ -558,7 +563,7 @@ class _Firsts(_Members):
         return [
             m.c.state.in_(ACTIVATED),
             m.c.transferred_from_id.is_(None),
-            m.c.joined_on <= last,
+            *window,
             ~earlier,
             *self.in_scope(),
         ]
@@ -594,7 +599,7 @@ class _Unions(_Source):
             frm = frm.join(self.p, self.p.c.id == self.u.c.project_id)
         return frm
 
-    def where(self, first, last):
+    def where(self, first, last, metrics=()):
         return [self.sc.c.machine == "union", self.u.c.kind == "project", self.sc.c.on <= last, *self.in_scope()]
 
     def condition(self, metric, first, last):
@@ -634,7 +639,7 @@ class _WageCases(_Source):
     def from_(self, by, full=False):
         return self.with_place(self.wc, self.wc.c.union_id, by, full)
 
-    def where(self, first, last):
+    def where(self, first, last, metrics=()):
         wc = self.wc
         return [wc.c.state == "resolved", wc.c.resolved_on >= first, wc.c.resolved_on <= last, *self.in_scope()]
 
@@ -693,7 +698,7 @@ class _Services(_Source):
             frm = frm.join(self.w, self.w.c.id == s.c.worker_id)
         return frm
 
-    def where(self, first, last):
+    def where(self, first, last, metrics=()):
         s = self.s
         return [s.c.served_on >= first, s.c.served_on <= last, *self.in_scope()]
 
@@ -738,7 +743,7 @@ def _totals(session: so.Session, src: _Source, metrics: Sequence[Metric], period
     stmt = (
         sa.select(*[src.aggregate(m, first, last) for m in metrics])
         .select_from(src.from_(None))
-        .where(*src.where(first, last))
+        .where(*src.where(first, last, metrics))
     )
     row = session.execute(stmt).one()
     return {m.name: _number(m, v) for m, v in zip(metrics, row, strict=True)}
@@ -751,12 +756,17 @@ def _grouped(
         b = _bucket_table(items)
         key = b.c.idx
         cols = [src.aggregate(m, b.c.first, b.c.last) for m in metrics]
-        stmt = sa.select(key, *cols).select_from(src.from_(None)).where(*src.where(b.c.first, b.c.last)).group_by(key)
+        stmt = (
+            sa.select(key, *cols)
+            .select_from(src.from_(None))
+            .where(*src.where(b.c.first, b.c.last, metrics))
+            .group_by(key)
+        )
     else:
         first, last = period.start, period.last
         key = src.key(by)
         cols = [src.aggregate(m, first, last) for m in metrics]
-        stmt = sa.select(key, *cols).select_from(src.from_(by)).where(*src.where(first, last)).group_by(key)
+        stmt = sa.select(key, *cols).select_from(src.from_(by)).where(*src.where(first, last, metrics)).group_by(key)
     out: dict[Any, dict[str, Any]] = {}
     for k, *values in session.execute(stmt):
         if by in TIME_DIMENSIONS:
@@ -840,8 +850,13 @@ def report(
     scope: Jurisdiction | None = None,
     by: str | None = None,
     metrics: Sequence[Metric] | None = None,
+    with_total: bool = True,
 ) -> Report:
-    """The totals broken down by ``by`` (one of DIMENSIONS), with the total row."""
+    """The totals broken down by ``by`` (one of DIMENSIONS), with the total row.
+
+    ``with_total=False`` (a chart of the rows) leaves out the total row's distinct
+    counts, which take a query of their own; they are None then.
+    """
     if by is not None and by not in DIMENSIONS:
         raise ValidationError({"by": _l("Choose how to break the totals down.")})
     metrics = list(metrics or METRICS)
@@ -857,8 +872,10 @@ def report(
         # Counted on their own: distinct people (not the sum of the rows) and totals the breakdown
         # does not apply to. The others are the sum of the rows, or the last row for a count on a day.
         counted = [m for m in ms if m not in applicable or m.total_rule(by) == "distinct"]
-        if counted:
+        if counted and with_total:
             total.update(_totals(session, src, counted, period))
+        elif counted:
+            total.update(dict.fromkeys((m.name for m in counted), None))
     for m in metrics:
         if m.name in total:
             continue
@@ -994,7 +1011,7 @@ def _drill(
         if cond is not None:
             extra_where.append(cond)
     cond = src.condition(metric, first, last)
-    where = [*src.where(first, last), *([cond] if cond is not None else []), *extra_where]
+    where = [*src.where(first, last, [metric]), *([cond] if cond is not None else []), *extra_where]
     frm = src.from_(by if by not in TIME_DIMENSIONS else None, full=True)
     builder = {
         "workers": _list_workers,

@@ -165,11 +165,11 @@ def index():
     session = get_session()
     headline = reporting.totals(session, f.period, f.scope, reporting.select_metrics([*HEADLINE, *SINCE_THE_START]))
     chart_metrics = reporting.select_metrics(CHART_METRICS)
-    over_time = reporting.report(session, f.period, f.scope, _time_breakdown(f.period), chart_metrics)
+    over_time = reporting.report(session, f.period, f.scope, _time_breakdown(f.period), chart_metrics, False)
     place_level = "district" if f.scope is None or f.scope.level == "city" else "town"
-    by_place = reporting.report(session, f.period, f.scope, place_level, chart_metrics)
-    by_origin = reporting.report(session, f.period, f.scope, "origin", chart_metrics)
-    by_trade = reporting.report(session, f.period, f.scope, "trade", chart_metrics)
+    by_place = reporting.report(session, f.period, f.scope, place_level, chart_metrics, False)
+    by_origin = reporting.report(session, f.period, f.scope, "origin", chart_metrics, False)
+    by_trade = reporting.report(session, f.period, f.scope, "trade", chart_metrics, False)
 
     new = Series("new_members", reporting.BY_NAME["new_members"].label, RED)
     active = Series("active_members", reporting.BY_NAME["active_members"].label, BLUE)
