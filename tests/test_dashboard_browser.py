@@ -1,0 +1,143 @@
+"""The dashboard in headless Chromium at a 360-px phone's width, in Chinese: the charts
+draw, nothing is fetched from another host, the page does not scroll sideways, and
+tapping a bar opens the people behind it.
+
+The app runs in a thread on a database of its own (the browser needs committed data).
+Screenshots go to tests/artifacts/ (ignored by git).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from projectunion import create_app, migrate
+from projectunion.db import get_session
+from projectunion.services import memberships, users
+from tests.conftest import PG_URL, TEST_CONFIG
+from tests.factories import Factories, id_number
+from tests.views_support import PASSWORD
+
+pytestmark = pytest.mark.browser
+playwright_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+PHONE = {"viewport": {"width": 360, "height": 780}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+D = dt.date
+
+
+@pytest.fixture(scope="module")
+def database_url_of_its_own():
+    if PG_URL:
+        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        name = f"pu_dash_{secrets.token_hex(4)}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        url = sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        migrate.upgrade(url)
+        yield url
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    else:
+        folder = tempfile.mkdtemp()
+        url = f"sqlite:///{Path(folder) / 'dashboard.sqlite3'}"
+        migrate.upgrade(url)
+        yield url
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def live(database_url_of_its_own):
+    """Members in two districts over 2024, served on 127.0.0.1; a city staff account reading Chinese."""
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url_of_its_own})
+    with app.app_context():
+        session = get_session()
+        f = Factories(session)
+        huancui = f.started_union(on=D(2024, 2, 1))
+        wendeng = f.started_union(on=D(2024, 2, 1), town=f.wendeng_town)
+        people = [
+            f.enroll(huancui, on=D(2024, 2 + n % 9, 3), id_number=id_number("510104", seq=n), trade="木工")
+            for n in range(12)
+        ]
+        f.fire(huancui, "found", on=D(2024, 2, 5), chair_membership_id=people[0].id)
+        memberships.transfer_membership(session, f.admin, people[1], wendeng, on=D(2024, 9, 1))
+        users.create_user(session, None, username="city-viewer", password=PASSWORD, role="city_staff")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian chromium is not installed (make browser)")
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"dashboard-{name}.png"), full_page=True)
+
+
+def sideways(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
+
+
+def test_the_dashboard_on_a_phone_in_chinese(live, browser):
+    context = browser.new_context(**PHONE, locale="zh-CN")
+    page = context.new_page()
+    hosts = set()
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+    page.goto(live + "/sign-in")
+    page.fill("input[name=username]", "city-viewer")
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_load_state()
+
+    page.goto(live + "/dashboard/?from=2024-01-01&to=2024-12-31")
+    assert page.locator("h1").inner_text() == "统计"
+    assert "每月新发展会员" in page.content()
+    charts = page.locator("svg.trend")
+    assert charts.count() == 2
+    for i in range(2):
+        box = charts.nth(i).bounding_box()
+        assert box["width"] > 250 and box["height"] > 120  # drawn, and fills the phone's width
+    assert page.locator("svg.trend rect[fill]").count() >= 12  # a column per month
+    assert not sideways(page)
+    shot(page, "phone")
+
+    # Tapping 环翠区's bar of new members lists those people.
+    page.locator(".hbar", has_text="环翠区").locator("a.hbar-line").first.click()
+    page.wait_for_load_state()
+    assert "新发展会员" in page.locator("h1").inner_text() and "环翠区" in page.locator("h1").inner_text()
+    assert page.locator(".stat .num").first.inner_text() == "12"
+    assert not sideways(page)
+    shot(page, "phone-list")
+
+    # The breakdown table scrolls inside its card, not the page.
+    page.goto(live + "/dashboard/table?by=month&from=2024-01-01&to=2024-12-31")
+    assert "不是各行之和" in page.content()
+    assert not sideways(page)
+    assert hosts == {urlsplit(live).netloc}  # nothing from a CDN or any other host
+    context.close()
