@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from projectunion.services import memberships, wage_cases
 from tests.factories import id_number
-from tests.views_support import sign_in, text
+from tests.views_support import PASSWORD, sign_in, text
 
 D = dt.date
 PERIOD = "from=2024-01-01&to=2024-12-31&as_of=2025-01-31"
@@ -230,3 +230,15 @@ def test_drill_down_exports_never_start_a_formula(client, f, history):
     sheet = load_workbook(io.BytesIO(people.get_data())).active
     assert [c.value for c in sheet[2]][:3] == ["510***********011" + sheet["A2"].value[-1], "阿依古丽·买买提", "木工"]
     assert sheet.max_row == 2
+
+
+def test_a_new_installation_without_any_data_shows_zeros(client, db_session):
+    from projectunion.services import users
+
+    viewer = users.create_user(db_session, None, username="first-viewer", password=PASSWORD, role="city_staff")
+    sign_in(client, viewer)
+    for page in ("/dashboard/", "/dashboard/table?by=district", "/dashboard/list?metric=active_members"):
+        response = client.get(page)
+        assert response.status_code == 200, page
+    assert "Whole city" in text(client.get("/dashboard/"))
+    assert "Nobody here." in text(client.get("/dashboard/list?metric=active_members"))
