@@ -34,16 +34,26 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN")
 
 
-def make_engine(url: str, **kwargs) -> sa.Engine:
+def _sqlite_begin_immediate(conn) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, *, immediate: bool = False, **kwargs) -> sa.Engine:
+    """``immediate``: SQLite transactions take the write lock as they begin (the app's engine).
+
+    With several processes (gunicorn workers), a deferred transaction that has
+    read and then writes after another process committed fails at once with
+    "database is locked" (its snapshot is stale; busy_timeout cannot help).
+    """
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        sa.event.listen(engine, "begin", _sqlite_begin)
+        sa.event.listen(engine, "begin", _sqlite_begin_immediate if immediate else _sqlite_begin)
     return engine
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"], immediate=True)
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = so.sessionmaker(bind=engine, expire_on_commit=False)
     app.teardown_appcontext(_remove_session)

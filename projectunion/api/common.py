@@ -20,8 +20,8 @@ from projectunion.services import jurisdictions
 T = TypeVar("T")
 
 
-def get_or_404(model: type[T], object_id: int) -> T:
-    obj = get_session().get(model, object_id)
+def get_or_404(model: type[T], object_id: int, *options: Any) -> T:
+    obj = get_session().get(model, object_id, options=options)
     if obj is None:
         raise NotFound()
     return obj

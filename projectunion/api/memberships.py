@@ -56,7 +56,7 @@ MEMBERSHIP_EVENT = Shape(
 
 
 def continuations(session: so.Session, ids: Sequence[int]) -> dict[int, int]:
-    """For each membership id, the membership transferred from it (if any)."""
+    """For each (transferred) membership id, the membership that continues it."""
     if not ids:
         return {}
     rows = session.execute(
@@ -87,7 +87,7 @@ def membership_out(m: Membership, transferred_to_id: int | None) -> dict[str, An
 
 
 def memberships_out(session: so.Session, items: Sequence[Membership]) -> list[dict[str, Any]]:
-    following = continuations(session, [m.id for m in items])
+    following = continuations(session, [m.id for m in items if m.state == "transferred"])
     return [membership_out(m, following.get(m.id)) for m in items]
 
 

@@ -176,7 +176,7 @@ def one_union_out(session: so.Session, u: Union) -> dict[str, Any]:
 
 
 def visible_union(session: so.Session, actor: User, union_id: int) -> Union:
-    union = get_or_404(Union, union_id)
+    union = get_or_404(Union, union_id, so.joinedload(Union.jurisdiction))
     permissions.require_visible(actor, union)
     return union
 

@@ -110,7 +110,9 @@ TOKEN_USE_PRECISION = dt.timedelta(minutes=1)
 def user_for_token(session: so.Session, token: str) -> User | None:
     """The active user of a valid, unrevoked token; records when the token was last used."""
     record = session.scalars(
-        sa.select(ApiToken).where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None))
+        sa.select(ApiToken)
+        .where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None))
+        .options(so.joinedload(ApiToken.user).joinedload(User.jurisdiction))
     ).first()
     if record is None or not record.user.is_active:
         return None

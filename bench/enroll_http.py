@@ -1,0 +1,345 @@
+"""Enrollment over HTTP: our API against a minimal Flask app doing one INSERT per request.
+
+    python bench/enroll_http.py [--db sqlite|postgres|both] [--seconds 10] [--clients 8] [--url URL]
+
+For each database, in the same run and on the same fresh database (SQLite in
+WAL mode, or a new PostgreSQL database), it starts two servers under gunicorn
+(2 sync workers each, on 127.0.0.1 and a free port, one at a time):
+
+  (a) projectunion itself: ``POST /api/v1/unions/{id}/members`` with a bearer
+      token — sign-in, validation of the ID number, name and age, the worker
+      found or created by the keyed digest of the ID, the membership and its
+      lifecycle transitions with their history, one transaction;
+  (b) the baseline: a minimal Flask app whose only work is one INSERT of the
+      same JSON body into a table of the same database.
+
+The same load generator drives both for the same time: ``--clients`` threads,
+each posting one new worker after another (every request a different valid
+ID number), after a short warm-up. It prints enrollments per second, the
+median and 99th-percentile latency, the error count (anything but 201) and
+the ratio of the two rates; the target is at least 50% of the baseline with
+zero errors. This is a benchmark, not a test: it prints, it does not assert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import itertools
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from projectunion import create_app, migrate  # noqa: E402
+from projectunion.db import get_session, make_engine  # noqa: E402
+from projectunion.services import jurisdictions, projects, users  # noqa: E402
+from projectunion.services.events import fire_event  # noqa: E402
+
+PG_DEFAULT = os.environ.get("TEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+WARM_UP = 2.0
+SECRET = "bench-secret-key"
+DATA_KEY = "bench-data-key-" + "x" * 32
+
+# --- the baseline -------------------------------------------------------------
+
+MINIMAL = sa.Table(
+    "bench_minimal_enrollments",
+    sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("id_number", sa.String(18)),
+    sa.Column("name", sa.String(50)),
+    sa.Column("joined_on", sa.Date),
+)
+
+
+def minimal_app():
+    """A Flask app with one route that INSERTs the posted body: the least an enrollment can cost."""
+    from flask import Flask, request
+
+    app = Flask("minimal")
+    engine = make_engine(os.environ["DATABASE_URL"])
+
+    @app.post("/enroll")
+    def enroll():
+        body = request.get_json()
+        with engine.begin() as conn:
+            new_id = conn.execute(
+                MINIMAL.insert().returning(MINIMAL.c.id),
+                {
+                    "id_number": body["id_number"],
+                    "name": body["name"],
+                    "joined_on": dt.date.fromisoformat(body["joined_on"]),
+                },
+            ).scalar_one()
+        return {"id": new_id}, 201
+
+    return app
+
+
+# --- one database -------------------------------------------------------------
+
+
+def id_number(n: int) -> str:
+    """The n-th valid resident ID number: a different birth date every 1000."""
+    birth = dt.date(1960, 1, 1) + dt.timedelta(days=n // 1000)
+    first17 = f"411502{birth:%Y%m%d}{n % 1000:03d}"
+    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
+
+
+@dataclass
+class Database:
+    url: str
+    cleanup: list = field(default_factory=list)
+
+
+def fresh_database(kind: str, pg_url: str) -> Database:
+    if kind == "sqlite":
+        tmp = tempfile.TemporaryDirectory(prefix="pu_bench_")
+        return Database(f"sqlite:///{Path(tmp.name) / 'bench.sqlite3'}", [tmp.cleanup])
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    name = f"pu_bench_{secrets.token_hex(4)}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+    return Database(sa.make_url(pg_url).set(database=name).render_as_string(hide_password=False), [drop])
+
+
+def prepare(url: str) -> tuple[int, str]:
+    """Schema, the city, a started project (its union enrolls), a staff account and its token."""
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    MINIMAL.create(engine)
+    engine.dispose()
+    app = create_app({"SECRET_KEY": SECRET, "DATA_KEY": DATA_KEY, "DATABASE_URL": url})
+    with app.app_context():
+        session = get_session()
+        jurisdictions.load_divisions(session)
+        session.commit()
+        town = jurisdictions.by_code(session, "371002005")
+        staff = users.create_user(
+            session,
+            None,
+            username="bench",
+            password="correct horse battery",
+            role="union_staff",
+            jurisdiction=jurisdictions.by_code(session, "371002"),
+        )
+        project = projects.register_project(session, staff, name="基准测试项目", permit_no="BENCH-1", town=town)
+        fire_event(session, staff, project, "start", on=dt.date(2024, 3, 1))
+        return project.union.id, users.create_token(session, None, staff, "bench")
+
+
+def count_rows(url: str) -> tuple[int, int]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        members = conn.exec_driver_sql("SELECT count(*) FROM memberships WHERE state = 'active'").scalar_one()
+        minimal = conn.execute(sa.select(sa.func.count()).select_from(MINIMAL)).scalar_one()
+    engine.dispose()
+    return members, minimal
+
+
+# --- servers ------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A gunicorn with 2 sync workers on 127.0.0.1, stopped on exit."""
+
+    def __init__(self, target: str, url: str) -> None:
+        self.port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SECRET_KEY": SECRET,
+            "PROJECTUNION_DATA_KEY": DATA_KEY,
+            "PYTHONPATH": str(ROOT),
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--chdir",
+                str(ROOT),
+                "--log-level",
+                "warning",
+                target,
+            ],
+            env=env,
+        )
+
+    def __enter__(self) -> Server:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("gunicorn exited while starting")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    def __exit__(self, *exc) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+# --- load ---------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    done: int
+    errors: int
+    seconds: float
+    latencies: list[float]
+    first_error: str | None
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.seconds
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+def drive(
+    port: int, path: str, headers: dict[str, str], numbers: itertools.count, seconds: float, clients: int
+) -> Result:
+    """``clients`` threads post new enrollments for ``WARM_UP + seconds``; only the last ``seconds`` count."""
+    start = time.monotonic()
+    measure_from = start + WARM_UP
+    stop = measure_from + seconds
+    lock = threading.Lock()
+    latencies: list[float] = []
+    counts = {"done": 0, "errors": 0}
+    first_error: list[str] = []
+
+    def client() -> None:
+        mine: list[float] = []
+        done = errors = 0
+        while True:
+            began = time.monotonic()
+            if began >= stop:
+                break
+            n = next(numbers)
+            body = json.dumps({"id_number": id_number(n), "name": f"工人{n}", "joined_on": "2024-03-02"})
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn.request("POST", path, body=body.encode(), headers=headers)
+                response = conn.getresponse()
+                payload = response.read()
+                conn.close()
+                ok = response.status == 201
+            except OSError as exc:
+                ok, payload = False, repr(exc).encode()
+            ended = time.monotonic()
+            if began < measure_from:
+                continue
+            if ok:
+                done += 1
+                mine.append(ended - began)
+            else:
+                errors += 1
+                if not first_error:
+                    first_error.append(payload[:300].decode(errors="replace"))
+        with lock:
+            latencies.extend(mine)
+            counts["done"] += done
+            counts["errors"] += errors
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return Result(counts["done"], counts["errors"], seconds, latencies, first_error[0] if first_error else None)
+
+
+def run(kind: str, pg_url: str, seconds: float, clients: int) -> None:
+    db = fresh_database(kind, pg_url)
+    try:
+        union_id, token = prepare(db.url)
+        numbers = itertools.count(1)
+        json_headers = {"Content-Type": "application/json"}
+        with Server("projectunion:create_app()", db.url) as ours:
+            mine = drive(
+                ours.port,
+                f"/api/v1/unions/{union_id}/members",
+                {**json_headers, "Authorization": f"Bearer {token}"},
+                numbers,
+                seconds,
+                clients,
+            )
+        with Server("bench.enroll_http:minimal_app()", db.url) as baseline:
+            base = drive(baseline.port, "/enroll", json_headers, numbers, seconds, clients)
+        members, rows = count_rows(db.url)
+    finally:
+        for step in db.cleanup:
+            step()
+    print(
+        f"\n{kind}: {seconds:g} s each after {WARM_UP:g} s warm-up, {clients} client threads, gunicorn 2 sync workers"
+    )
+    print(f"  {'app':<14}{'enroll/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    for name, r in (("projectunion", mine), ("minimal", base)):
+        print(f"  {name:<14}{r.rate:>10.1f}{r.percentile(50):>9.1f}{r.percentile(99):>9.1f}{r.errors:>8}")
+        if r.first_error:
+            print(f"    first error: {r.first_error}")
+    ratio = mine.rate / base.rate if base.rate else float("nan")
+    verdict = "meets" if ratio >= 0.5 and mine.errors == 0 and base.errors == 0 else "misses"
+    print(f"  ratio {ratio:.0%} of the minimal app ({verdict} the target: at least 50%, zero errors)")
+    print(f"  rows written, warm-up included: {members} active memberships, {rows} minimal rows")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--url", default=PG_DEFAULT, help="a PostgreSQL URL; a fresh database is created beside it")
+    args = parser.parse_args()
+    kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)
+    for kind in kinds:
+        run("postgresql" if kind == "postgres" else kind, args.url, args.seconds, args.clients)
+
+
+if __name__ == "__main__":
+    main()
