@@ -36,6 +36,7 @@ def register_blueprints(app: Flask) -> None:
     from projectunion.api import bp as api_bp
     from projectunion.cases import bp as cases_bp
     from projectunion.contractors import bp as contractors_bp
+    from projectunion.dashboard import bp as dashboard_bp
     from projectunion.join import bp as join_bp
     from projectunion.main import bp as main_bp
     from projectunion.projects import bp as projects_bp
@@ -52,6 +53,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(workers_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(dashboard_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
