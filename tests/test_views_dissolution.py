@@ -248,3 +248,23 @@ def test_recovered_wage_case_no_longer_blocks(client, f, dissolving, officer, db
     assert case.amount_recovered == Decimal("500.00")
     sign_in(client, officer)
     assert "nothing blocks the dissolution" in text(client.get(f"/unions/{dissolving.id}/dissolve"))
+
+
+def test_a_large_union_lists_members_only_after_a_search(
+    client, dissolving, regional, officer, monkeypatch, db_session
+):
+    from projectunion.unions import dissolution
+
+    monkeypatch.setattr(dissolution, "SHOWN", 2)
+    sign_in(client, officer)
+    page = text(client.get(f"/unions/{dissolving.id}/dissolve"))
+    assert "Decide for this member" not in page
+    assert "Find the member by name, the last digits of the ID number, or the phone." in page
+    name = db_session.get(Membership, active_ids(db_session, dissolving)[0]).worker.name
+    found = text(
+        client.post(
+            f"/unions/{dissolving.id}/dissolve",
+            data={"successor_union_id": str(regional.id), "on": "2024-09-30", "action": "search", "q": name},
+        )
+    )
+    assert found.count("Decide for this member") == 1 and name in found

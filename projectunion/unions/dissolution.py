@@ -29,6 +29,7 @@ from projectunion.unions.routes import _managed_union
 from projectunion.web import apply_errors, flash_done
 
 ACTIONS = ("end", "transfer")
+SHOWN = 20
 DEFAULT_REASON = "left_site"
 
 
@@ -130,9 +131,14 @@ def dissolve(union_id: int):
     decided = {e.membership.id for e in exceptions}
     if request.form.get("add") or request.form.get("remove"):
         form.q.data = ""  # the member was found: start the next search afresh
-    results = [
-        m for m in queries.active_members(session, union, form.q.data, limit=20 + len(decided)) if m.id not in decided
-    ]
+    # A small union lists its members straight away; a large one after a search.
+    results = []
+    if form.q.data or preview.active_members <= SHOWN:
+        results = [
+            m
+            for m in queries.active_members(session, union, form.q.data, limit=SHOWN + len(decided))
+            if m.id not in decided
+        ][:SHOWN]
 
     if request.method == "POST" and request.form.get("action") == "dissolve" and event and form.validate_on_submit():
         if not form.confirm.data:
