@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from flask_babel import force_locale, gettext
 
 from projectunion.api.core import OPERATIONS
 from projectunion.models import ApiToken
@@ -122,6 +123,30 @@ def test_me_shows_the_tokens_scope(f, as_user):
 
 
 # Language ------------------------------------------------------------------
+
+
+def chinese(message: str) -> str:
+    with force_locale("zh_Hans_CN"):
+        text = gettext(message)
+    assert text != message, f"no Chinese translation of {message!r}"
+    return text
+
+
+def test_messages_are_chinese_by_default_and_follow_accept_language(f, as_user):
+    response = as_user(f.admin, language=None).post("/projects", json={})
+    assert response.status_code == 400
+    assert error(response)["message"] == chinese("Some values are not valid.")
+    assert error(response)["fields"]["name"] == chinese("This field is required.")
+    english = as_user(f.admin, language="en-US,en;q=0.9")
+    assert error(english.post("/projects", json={}))["fields"]["name"] == "This field is required."
+    zh = as_user(f.admin, language="zh-CN,zh;q=0.9,en;q=0.8")
+    assert error(zh.post("/projects", json={}))["fields"]["name"] == chinese("This field is required.")
+
+
+def test_unknown_routes_answer_in_the_clients_language(client):
+    response = client.get("/api/v1/no-such-thing", headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 404
+    assert error(response)["message"] == chinese("There is no such route in the API; see /api/v1/docs.")
 
 
 def test_messages_follow_the_users_language_without_accept_language(f, as_user, db_session):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import flask_babel
 import sqlalchemy as sa
 from flask import render_template
+from markupsafe import Markup, escape
 
-from projectunion.api import openapi
+from projectunion.api import bp, openapi
 from projectunion.api.core import json_response, list_params, operation, paginate
 from projectunion.api.schema import Choice, Field, Id, List, Shape, Text, page_of
 from projectunion.db import get_session
@@ -17,6 +19,14 @@ from projectunion.models import Jurisdiction, User
 from projectunion.models.jurisdictions import LEVELS
 from projectunion.models.users import ROLES
 from projectunion.services import jurisdictions
+
+
+@bp.app_template_filter("inline_code")
+def inline_code(text: str) -> Markup:
+    """`code` spans of the document's descriptions as <code> (everything else escaped)."""
+    parts = re.split(r"`([^`]+)`", str(text))
+    return Markup("").join(Markup("<code>{}</code>").format(p) if i % 2 else escape(p) for i, p in enumerate(parts))
+
 
 JURISDICTION = Shape(
     "Jurisdiction",
@@ -117,5 +127,6 @@ def openapi_json():
     media="text/html",
 )
 def docs():
+    """The document as a page: server-rendered, no script and nothing fetched from elsewhere."""
     lang = "zh-CN" if str(flask_babel.get_locale()).startswith("zh") else str(flask_babel.get_locale())
     return render_template("api/docs.html", doc=openapi.document(), lang=lang)

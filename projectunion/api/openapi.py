@@ -27,6 +27,8 @@ TAGS = {
     "documentation": _l("This document and its page."),
 }
 
+SUCCESS = _l("Done.")
+
 DESCRIPTION = _l(
     "Every call except the documentation needs the header `Authorization: Bearer <token>`; "
     "an administrator creates tokens with `projectunion users token USERNAME`. A token acts with "
@@ -83,7 +85,7 @@ def _operation(op, shapes: dict[str, Shape]) -> dict[str, Any]:
         answer = op.response.json_schema()
     else:
         answer = {"type": "string"} if op.media == "text/html" else {"type": "object"}
-    responses: dict[str, Any] = {str(op.status): {"description": "OK", "content": _content(op.media, answer)}}
+    responses: dict[str, Any] = {str(op.status): {"description": str(SUCCESS), "content": _content(op.media, answer)}}
     for code in op.errors:
         responses[str(code)] = {
             "description": str(STATUS_TEXT[code]),
