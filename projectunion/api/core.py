@@ -225,7 +225,6 @@ def choose_locale() -> None:
     """API answers follow Accept-Language, else the token user's language, else the default (Chinese)."""
     if request.path.startswith("/api/"):
         g.api_locale = _accepted_locale()
-        g.api_user = None
     else:
         g.pop("api_locale", None)
     flask_babel.refresh()
@@ -249,7 +248,6 @@ def authenticate() -> User | Response:
     user = users.user_for_token(get_session(), token)
     if user is None:
         return _unauthorized(_("This API token is not valid or has been revoked."), invalid=True)
-    g.api_user = user
     if g.get("api_locale") is None and user.locale in current_app.config["LANGUAGES"]:
         g.api_locale = user.locale
         flask_babel.refresh()
