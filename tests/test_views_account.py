@@ -146,3 +146,30 @@ def test_unknown_language_is_refused(client, f, db_session):
     response = client.post("/language", data={"locale": "xx", "next": "/"}, follow_redirects=True)
     assert "Unknown language." in flashes(response)
     assert db_session.get(User, officer.id).locale == "en"
+
+
+@pytest.fixture
+def limited_client(database_url, connection):
+    """An app with the rate limits on (the test configuration turns them off)."""
+    import sqlalchemy.orm as so
+
+    from projectunion import create_app, db
+    from tests.conftest import TEST_CONFIG
+
+    app = create_app(
+        {**TEST_CONFIG, "DATABASE_URL": database_url, "RATELIMIT_ENABLED": True, "SIGN_IN_RATE_LIMIT": "3 per minute"}
+    )
+    db.use_sessionmaker(
+        app, so.sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    )
+    with app.app_context():
+        yield app.test_client()
+
+
+def test_guessing_passwords_is_slowed_down(limited_client):
+    for _ in range(3):
+        assert limited_client.post("/sign-in", data={"username": "admin", "password": "guess"}).status_code == 200
+    refused = limited_client.post("/sign-in", data={"username": "admin", "password": "guess"})
+    assert refused.status_code == 429
+    assert "请求过于频繁：请稍候一分钟再试。" in text(refused)
+    assert limited_client.get("/sign-in").status_code == 200  # reading the page is not limited

@@ -9,11 +9,18 @@ from projectunion.account.forms import PasswordForm, SignInForm
 from projectunion.db import get_session
 from projectunion.exceptions import DomainError
 from projectunion.i18n import _
+from projectunion.join import limiter
 from projectunion.services import accounts
 from projectunion.web import apply_errors, flash_done, safe_next
 
 
+def _sign_in_limit() -> str:
+    """Guessing passwords: a few tries a minute per client address is plenty for a person."""
+    return current_app.config.get("SIGN_IN_RATE_LIMIT", "10 per minute; 100 per hour")
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
