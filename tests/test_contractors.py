@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from flask_babel import force_locale
 
 from projectunion.exceptions import NotFound, PermissionDenied, ValidationError
 from projectunion.services import contractors, crews, memberships, rosters
@@ -35,7 +36,8 @@ def test_register_a_contractor_with_a_valid_code(f, db_session):
 def test_a_bad_code_is_refused_with_a_specific_message(f, db_session, code, text):
     with pytest.raises(ValidationError) as info:
         contractors.register_contractor(db_session, f.admin, name="某公司", uscc=code, kind="general")
-    assert text in str(info.value.fields["uscc"])
+    with force_locale("en"):
+        assert text in str(info.value.fields["uscc"])
 
 
 def test_codes_are_unique_and_kind_and_name_are_checked(f, db_session):

@@ -10,6 +10,7 @@ import io
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from projectunion.dates import today
 from projectunion.exceptions import NotFound, PermissionDenied
@@ -221,7 +222,8 @@ def test_a_numeric_id_cell_in_excel_must_be_text_and_is_never_fixed(db_session, 
     data = xlsx([["张三", int(number[:17] + "0"), "13800000001", "", ""], person(2)])
     result = rosters.import_roster(db_session, boss, crew, data, dry_run=False)
     assert [(e.row, e.column, e.code) for e in result.errors] == [(2, "id_number", "id_not_text")]
-    assert "text" in str(result.errors[0].message)
+    with force_locale("en"):
+        assert "must be text" in str(result.errors[0].message)
     assert sorted(members(db_session, crew)) == ["工人2"]
 
 
