@@ -48,4 +48,11 @@
     }
   });
   document.querySelectorAll("[data-decision] select.decision").forEach(syncDecision);
+
+  // On a phone, big diagrams start folded so that the page's main content comes first.
+  if (window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {
+    document.querySelectorAll("details[data-collapse-on-phone]").forEach(function (details) {
+      details.open = false;
+    });
+  }
 })();

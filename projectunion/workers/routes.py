@@ -26,7 +26,7 @@ def index():
     query = (
         sa.select(Worker)
         .where(scopes.visible_workers(current_user, Worker.id))
-        .order_by(Worker.updated_at.desc(), Worker.id.desc())
+        .order_by(Worker.id.desc())
     )
     exact = None
     if q:
