@@ -59,6 +59,7 @@ def test_reveal_the_full_id_number_is_audited(client, f, history, db_session):
     assert "Reveal the full ID number" in text(client.get(f"/workers/{worker.id}"))
     response = client.post(f"/workers/{worker.id}/reveal", data={"reason": "核对工资发放"})
     assert NUMBER in text(response)
+    assert response.headers["Cache-Control"] == "no-store"
     assert "The full ID number is shown below once. This was recorded in the audit log." in flashes(response)
     event = db_session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "reveal_id_number"))
     assert event.actor_id == staff.id and event.object_id == worker.id and event.data["reason"] == "核对工资发放"

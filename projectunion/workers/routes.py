@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import redirect, render_template, request, url_for
+from flask import make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from projectunion import permissions, scopes
@@ -83,7 +83,9 @@ def reveal(worker_id: int):
         return _page(worker, reveal_form=form), 400
     number = worker_service.reveal_id_number(get_session(), current_user, worker, reason=form.reason.data or "")
     flash_done(_("The full ID number is shown below once. This was recorded in the audit log."))
-    return _page(worker, revealed=number)
+    response = make_response(_page(worker, revealed=number))
+    response.headers["Cache-Control"] = "no-store"  # the number must not stay in any cache
+    return response
 
 
 @bp.route("/<int:worker_id>/contact", methods=["GET", "POST"])
