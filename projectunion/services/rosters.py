@@ -29,6 +29,7 @@ import python_calamine
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
+from sqlalchemy.dialects import postgresql
 
 from projectunion import permissions
 from projectunion.dates import today
@@ -496,13 +497,10 @@ def _preview(session: so.Session, crew: Crew, data: bytes, on: dt.date) -> Roste
             first_seen[row.digest] = row.row
 
     known: dict[str, tuple[int, str, str | None, str | None]] = {}
-    for chunk in chunks(list(first_seen)):
-        for worker_id, worker_digest, name, phone, trade in session.execute(
-            sa.select(Worker.id, Worker.id_digest, Worker.name, Worker.phone, Worker.trade).where(
-                Worker.id_digest.in_(chunk)
-            )
-        ):
-            known[worker_digest] = (worker_id, name, phone, trade)
+    for worker_id, worker_digest, name, phone, trade in _workers_by_digest(
+        session, list(first_seen), Worker.id, Worker.id_digest, Worker.name, Worker.phone, Worker.trade
+    ):
+        known[worker_digest] = (worker_id, name, phone, trade)
 
     members = dict(
         session.execute(
@@ -677,11 +675,21 @@ def _insert_workers(session: so.Session, rows: list[RosterRow]) -> None:
         ],
     )
     by_digest = {r.digest: r for r in rows}
-    for chunk in chunks(list(by_digest)):
-        for worker_id, digest in session.execute(
-            sa.select(Worker.id, Worker.id_digest).where(Worker.id_digest.in_(chunk))
-        ):
-            by_digest[digest].worker_id = worker_id
+    for worker_id, digest in _workers_by_digest(session, list(by_digest), Worker.id, Worker.id_digest):
+        by_digest[digest].worker_id = worker_id
+
+
+def _workers_by_digest(session: so.Session, digests: list[str], *columns: Any) -> list[sa.Row]:
+    """Workers by ID-number digest: one query with an array on PostgreSQL, else IN (...) in batches."""
+    if not digests:
+        return []
+    if session.connection().dialect.name == "postgresql":
+        values = sa.bindparam("digests", digests, type_=postgresql.ARRAY(sa.String(64)))
+        return list(session.execute(sa.select(*columns).where(Worker.id_digest == sa.any_(values))))
+    found: list[sa.Row] = []
+    for chunk in chunks(digests):
+        found.extend(session.execute(sa.select(*columns).where(Worker.id_digest.in_(chunk))))
+    return found
 
 
 def _insert_members(session: so.Session, values: list[dict[str, Any]]) -> None:
