@@ -11,7 +11,6 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from projectunion import permissions
 from projectunion.db import get_session
 from projectunion.exceptions import AlreadyMember, DomainError, NotFound, ValidationError
 from projectunion.i18n import _, _l
@@ -165,17 +164,12 @@ def verify(token: str):
 # --- the officer's side -----------------------------------------------------------
 
 
-def _union_to_manage(union_id: int) -> Union:
+def _managed(union_id: int) -> tuple[Union, str]:
+    """The union and its join link, for those who manage it (the service checks)."""
     union = get_session().get(Union, union_id)
     if union is None:
         raise NotFound()
-    permissions.require_visible(current_user, union)
-    permissions.require(permissions.can_manage_union(current_user, union))
-    return union
-
-
-def _join_url(union: Union) -> str:
-    return url_for(".apply", token=join.join_token(union), _external=True)
+    return union, url_for(".apply", token=join.join_token_for(current_user, union), _external=True)
 
 
 @bp.get("/members/<int:membership_id>/card")
@@ -191,12 +185,12 @@ def member_card(membership_id: int):
 @bp.get("/unions/<int:union_id>")
 @login_required
 def manage(union_id: int):
-    union = _union_to_manage(union_id)
+    union, url = _managed(union_id)
     return render_template(
         "join/manage.html",
         union=union,
-        url=_join_url(union),
-        qr=join.qr_svg(_join_url(union)),
+        url=url,
+        qr=join.qr_svg(url),
         usable=join.join_link_usable(union),
         expiry_form=ExpiryForm(expires_on=union.join_token_expires_on),
     )
@@ -205,7 +199,7 @@ def manage(union_id: int):
 @bp.post("/unions/<int:union_id>/rotate")
 @login_required
 def rotate(union_id: int):
-    union = _union_to_manage(union_id)
+    union, _url = _managed(union_id)
     join.rotate_join_link(get_session(), current_user, union)
     flash(_("A new join link was made. QR codes printed before no longer work: print the new poster."), "success")
     return redirect(url_for(".manage", union_id=union.id))
@@ -214,7 +208,7 @@ def rotate(union_id: int):
 @bp.post("/unions/<int:union_id>/expiry")
 @login_required
 def expiry(union_id: int):
-    union = _union_to_manage(union_id)
+    union, _url = _managed(union_id)
     form = ExpiryForm()
     if form.validate_on_submit():
         try:
@@ -232,12 +226,12 @@ def expiry(union_id: int):
 @bp.get("/unions/<int:union_id>/poster")
 @login_required
 def poster(union_id: int):
-    union = _union_to_manage(union_id)
+    union, url = _managed(union_id)
     return render_template(
         "join/poster.html",
         union=union,
-        url=_join_url(union),
-        qr=join.qr_svg(_join_url(union)),
+        url=url,
+        qr=join.qr_svg(url),
         lang="en" if str(get_locale()) == "en" else "zh-CN",
     )
 
@@ -245,8 +239,7 @@ def poster(union_id: int):
 @bp.get("/unions/<int:union_id>/qr.<any(svg, png):kind>")
 @login_required
 def qr(union_id: int, kind: str):
-    union = _union_to_manage(union_id)
-    url = _join_url(union)
+    union, url = _managed(union_id)
     if kind == "svg":
         return Response(join.qr_svg(url), mimetype="image/svg+xml")
     return Response(

@@ -89,6 +89,12 @@ def _require_manage(actor: User, union: Union) -> None:
     permissions.require(permissions.can_manage_union(actor, union))
 
 
+def join_token_for(actor: User, union: Union) -> str:
+    """The join link's token, for the officers and staff who manage the union (to print it)."""
+    _require_manage(actor, union)
+    return join_token(union)
+
+
 def rotate_join_link(session: so.Session, actor: User, union: Union) -> Union:
     """A new link; every QR code printed before stops working."""
     _require_manage(actor, union)
