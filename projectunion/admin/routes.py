@@ -25,7 +25,9 @@ def _admins_only():
 
 def _union_choices() -> list[tuple[int, str]]:
     rows = get_session().execute(
-        sa.select(Union.id, Union.name, Union.state).order_by((Union.state == "dissolved").asc(), Union.name)
+        sa.select(Union.id, Union.name, Union.state).order_by(
+            (Union.state == "dissolved").asc(), (Union.kind != "project").asc(), Union.name
+        )
     )
     return [(i, f"{name} ({labels.state('union', state)})") for i, name, state in rows]
 
