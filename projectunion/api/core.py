@@ -32,6 +32,7 @@ from projectunion.api.schema import (
     Params,
     Shape,
     Text,
+    Upload,
 )
 from projectunion.db import get_session
 from projectunion.exceptions import NotFound, ValidationError
@@ -182,8 +183,6 @@ def _json_body() -> Any:
 
 def _form(shape: Shape) -> dict[str, Any]:
     """A multipart form: files by name, other fields parsed from their text."""
-    from projectunion.api.schema import Upload
-
     out: dict[str, Any] = {}
     errors: dict[str, Any] = {}
     for name, f in shape.fields.items():

@@ -44,7 +44,8 @@ class Type:
         raise NotImplementedError
 
     def load(self, value: Any) -> Any:
-        raise NotImplementedError
+        """Check and convert a client's value; types only ever answered refuse every value."""
+        raise Invalid(_l("This field cannot be set."))
 
     def parse(self, text: str) -> Any:
         """Load from a query-string or form value (always text)."""
@@ -189,8 +190,8 @@ class Date(Type):
                 pass
         raise Invalid(_l("Enter a date as YYYY-MM-DD, e.g. 2024-03-01."))
 
-    def dump(self, value: dt.date | None) -> str | None:
-        return None if value is None else value.isoformat()
+    def dump(self, value: dt.date) -> str:
+        return value.isoformat()
 
 
 class Timestamp(Type):
@@ -199,12 +200,7 @@ class Timestamp(Type):
     def json_schema(self) -> dict[str, Any]:
         return {"type": "string", "format": "date-time"}
 
-    def load(self, value: Any) -> Any:
-        raise Invalid(_l("This field cannot be set."))
-
-    def dump(self, value: dt.datetime | None) -> str | None:
-        if value is None:
-            return None
+    def dump(self, value: dt.datetime) -> str:
         if value.tzinfo is None:  # SQLite gives naive datetimes back; they were stored as UTC
             value = value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
@@ -224,8 +220,8 @@ class Money(Type):
             raise Invalid(_l('Enter an amount in yuan as text, e.g. "12500.00".'))
         return Decimal(value).quantize(Decimal("0.01"))
 
-    def dump(self, value: Decimal | None) -> str | None:
-        return None if value is None else f"{Decimal(value).quantize(Decimal('0.01')):.2f}"
+    def dump(self, value: Decimal) -> str:
+        return f"{Decimal(value).quantize(Decimal('0.01')):.2f}"
 
 
 class Messages(Type):
@@ -233,9 +229,6 @@ class Messages(Type):
 
     def json_schema(self) -> dict[str, Any]:
         return {"type": "object", "additionalProperties": {"type": "string"}}
-
-    def load(self, value: Any) -> Any:
-        raise Invalid(_l("This field cannot be set."))
 
 
 class Upload(Type):
@@ -247,13 +240,8 @@ class Upload(Type):
     def json_schema(self) -> dict[str, Any]:
         return self._described({"type": "string", "format": "binary"})
 
-    def load(self, value: Any) -> Any:
-        raise Invalid(_l("Send the file as multipart/form-data."))
-
     def parse(self, value: Any) -> Any:
-        if isinstance(value, str):
-            raise Invalid(_l("Send the file as multipart/form-data."))
-        return value
+        return value  # the uploaded file, as the form parser found it
 
 
 class AnyObject(Type):
@@ -264,9 +252,6 @@ class AnyObject(Type):
 
     def json_schema(self) -> dict[str, Any]:
         return self._described({"type": "object"})
-
-    def load(self, value: Any) -> Any:
-        raise Invalid(_l("This field cannot be set."))
 
 
 class List(Type):
