@@ -102,3 +102,15 @@ def test_lifecycles_page_shows_the_four_machines(client, f):
     body = client.get("/lifecycles").get_data(as_text=True)
     assert body.count('class="lifecycle horizontal"') == 4 and body.count('class="lifecycle vertical"') == 4
     assert "Under construction" in body and "Dissolving" in body and "Transferred" in body and "Escalated" in body
+
+
+def test_pages_load_nothing_from_other_sites(client, f):
+    union = f.active_union(members=1)
+    sign_in(client, f.admin)
+    for path in ("/", "/lifecycles", f"/unions/{union.id}", f"/projects/{union.project_id}", "/account"):
+        body = client.get(path).get_data(as_text=True)
+        assets = re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="([^"]+)"', body)
+        assert assets and all(a.startswith("/") for a in assets), (path, assets)
+    css = client.get("/static/app.css")
+    assert css.status_code == 200 and "http" not in css.get_data(as_text=True)
+    assert client.get("/static/app.js").status_code == 200
