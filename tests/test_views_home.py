@@ -111,6 +111,6 @@ def test_pages_load_nothing_from_other_sites(client, f):
         body = client.get(path).get_data(as_text=True)
         assets = re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="([^"]+)"', body)
         assert assets and all(a.startswith("/") for a in assets), (path, assets)
-    css = client.get("/static/app.css")
-    assert css.status_code == 200 and "http" not in css.get_data(as_text=True)
-    assert client.get("/static/app.js").status_code == 200
+    for asset in ("/static/app.css", "/static/app.js"):
+        with client.get(asset) as response:  # static files are streamed: close them
+            assert response.status_code == 200 and "http" not in response.get_data(as_text=True)
