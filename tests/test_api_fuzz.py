@@ -60,3 +60,8 @@ def token(f, db_session):
 @settings(suppress_health_check=list(HealthCheck), deadline=None, database=None)
 def test_every_operation_conforms_to_the_document(app, case, token):
     case.call_and_validate(app=app, headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+
+
+def test_the_document_is_valid_openapi_3_1():
+    schema.validate()  # against the OpenAPI 3.1 meta-schema
+    assert schema.raw_schema["openapi"] == "3.1.0"
