@@ -4,6 +4,7 @@ refuses bad input field by field, and is scoped like the token's user."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from flask_babel import force_locale, gettext
@@ -67,8 +68,6 @@ def authenticated_operations():
 
 
 def _concrete(path: str) -> str:
-    import re
-
     return re.sub(r"{\w+}", "1", path)
 
 
@@ -87,6 +86,16 @@ def test_every_operation_refuses_a_wrong_token(client, f, op):
     )
     assert response.status_code == 401
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+
+
+@pytest.mark.parametrize(
+    "op", [op for op in OPERATIONS if op.method == "GET" and op.path_params], ids=lambda op: f"GET {op.path}"
+)
+def test_every_lookup_of_an_unknown_id_is_not_found(f, admin, op):
+    for unknown in ("999999", "0", "2147483648"):
+        response = admin.get(re.sub(r"{\w+}", unknown, op.path))
+        assert response.status_code == 404
+        assert error(response)["code"] == "not_found"
 
 
 def test_revoked_token_and_inactive_user_are_refused(f, client, db_session):

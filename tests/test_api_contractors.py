@@ -121,6 +121,8 @@ def test_create_a_crew(f, boss, company, as_user):
     ] == {"created_on": "The date cannot be in the future."}
     other = f.contractor()
     assert boss.post(f"/contractors/{other.id}/crews", json={"name": "班"}).status_code == 404
+    other_boss = as_user(f.user("contractor", contractor=other))
+    assert other_boss.get(f"/crews/{body['id']}").status_code == 404
     staff = as_user(f.user("union_staff", jurisdiction=f.huancui))
     assert staff.post(f"/contractors/{company.id}/crews", json={"name": "班"}).status_code == 403
 
@@ -191,7 +193,7 @@ def test_roster_of_a_closed_crew_is_refused(f, boss, crew, db_session):
 # Site entries ----------------------------------------------------------------
 
 
-def test_crew_enters_and_leaves_a_site(f, boss, crew, admin):
+def test_crew_enters_and_leaves_a_site(f, boss, crew, admin, as_user):
     project = f.project()
     response = boss.post(f"/projects/{project.id}/crews", json={"crew_id": crew.id, "entered_on": "2024-03-02"})
     assert response.status_code == 201
@@ -205,11 +207,14 @@ def test_crew_enters_and_leaves_a_site(f, boss, crew, admin):
     )
     twice = boss.post(f"/projects/{project.id}/crews", json={"crew_id": crew.id, "entered_on": "2024-03-03"})
     assert (twice.status_code, error(twice)["code"]) == (409, "conflict")
+    assert as_user(f.user("city_staff")).post(f"/site-entries/{entry['id']}/exit", json={}).status_code == 403
     refused = boss.post(f"/site-entries/{entry['id']}/exit", json={"exited_on": "2024-03-01"})
     assert error(refused)["fields"] == {"exited_on": "The exit cannot be before the entry (2024-03-02)."}
     left = boss.post(f"/site-entries/{entry['id']}/exit", json={"exited_on": "2024-05-01"}).get_json()
     assert left["exited_on"] == "2024-05-01"
     assert boss.post(f"/site-entries/{entry['id']}/exit", json={}).status_code == 409
+    other_boss = as_user(f.user("contractor", contractor=f.contractor()))
+    assert other_boss.post(f"/site-entries/{entry['id']}/exit", json={}).status_code == 404
     assert admin.post("/site-entries/999999/exit", json={}).status_code == 404
 
 

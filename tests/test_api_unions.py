@@ -411,6 +411,8 @@ def test_membership_scope(f, as_user):
     member = f.enroll(union)
     outsider = as_user(f.user("union_staff", jurisdiction=f.place("371003")))
     assert outsider.get(f"/memberships/{member.id}").status_code == 404
+    assert outsider.get(f"/memberships/{member.id}/history").status_code == 404
+    assert outsider.get(f"/projects/{union.project_id}/history").status_code == 404
     assert (
         outsider.post(f"/memberships/{member.id}/events", json={"event": "end", "reason": "other"}).status_code == 404
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 import flask_babel
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import render_template
 from markupsafe import Markup, escape
 
@@ -54,7 +55,7 @@ JURISDICTION = Shape(
 )
 def list_jurisdictions(actor: User, query: dict[str, Any]):
     session = get_session()
-    stmt = sa.select(Jurisdiction)
+    stmt = sa.select(Jurisdiction).options(so.selectinload(Jurisdiction.parent))
     if query["level"]:
         stmt = stmt.where(Jurisdiction.level == query["level"])
     if query["parent_code"]:

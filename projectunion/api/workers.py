@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy.orm as so
+
 from projectunion import permissions
 from projectunion.api.common import get_or_404
 from projectunion.api.core import operation
@@ -13,7 +15,7 @@ from projectunion.exceptions import ValidationError
 from projectunion.i18n import _l
 from projectunion.lifecycle.declarations import END_REASONS
 from projectunion.lifecycle.declarations import MEMBERSHIP as MEMBERSHIP_MACHINE
-from projectunion.models import User, Worker
+from projectunion.models import Membership, User, Worker
 from projectunion.realname import PROVINCES, RealNameError, parse_id_number
 from projectunion.services import workers
 
@@ -47,6 +49,9 @@ WORKER = Shape(
     },
     description=_l("One real person; the full ID number is never answered."),
 )
+
+
+WITH_MEMBERSHIPS = so.selectinload(Worker.memberships).joinedload(Membership.union)
 
 
 def worker_out(w: Worker) -> dict[str, Any]:
@@ -99,6 +104,6 @@ def find_worker(actor: User, query: dict[str, Any]):
 @operation("GET", "/workers/{worker_id}", tag="workers", summary=_l("One worker and every membership"), response=WORKER)
 def get_worker(actor: User, worker_id: int):
     session = get_session()
-    worker = get_or_404(Worker, worker_id)
+    worker = get_or_404(Worker, worker_id, WITH_MEMBERSHIPS)
     permissions.require_visible(actor, worker, session)
     return worker_out(worker)
