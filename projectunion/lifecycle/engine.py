@@ -86,25 +86,12 @@ class Lifecycle:
         return InvalidTransition(self.declaration.name, event, obj.state, self.allowed_events(obj), reason)
 
     def fire(self, obj, event: str, ctx: Context) -> None:
-        from projectunion.models.history import StateChange
-
         if event not in self.allowed_events(obj):
             raise self.refuse(obj, event)
         before = obj.state
         if not self.machine.events[event].trigger(obj, ctx=ctx):
             raise self.refuse(obj, event)
-        ctx.session.add(
-            StateChange(
-                machine=self.declaration.name,
-                object_id=obj.id,
-                event=event,
-                from_state=before,
-                to_state=obj.state,
-                on=ctx.on,
-                actor_id=getattr(ctx.actor, "id", None),
-                data=_jsonable(ctx.data),
-            )
-        )
+        _record(ctx, self.declaration.name, obj, event, before)
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
@@ -126,15 +113,19 @@ def context(session: so.Session, actor: Any, on: dt.date | None = None, **data: 
 
 def record_creation(session: so.Session, machine: str, obj, ctx: Context, event: str = "create") -> None:
     """Record how an object came into its initial state (it has no 'from')."""
+    session.flush()
+    _record(ctx, machine, obj, event, None)
+
+
+def _record(ctx: Context, machine: str, obj, event: str, before: str | None) -> None:
     from projectunion.models.history import StateChange
 
-    session.flush()
-    session.add(
+    ctx.session.add(
         StateChange(
             machine=machine,
             object_id=obj.id,
             event=event,
-            from_state=None,
+            from_state=before,
             to_state=obj.state,
             on=ctx.on,
             actor_id=getattr(ctx.actor, "id", None),

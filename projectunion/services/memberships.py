@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,6 +43,36 @@ def _conflict_after_race(session: so.Session, id_number: str) -> Exception:
     return Conflict(_l("This worker was enrolled by someone else at the same moment; nothing was saved."))
 
 
+@contextmanager
+def _enrollment_transaction(session: so.Session, id_number: str) -> Iterator[None]:
+    """Commit once; a unique index lost to a concurrent enrollment becomes a clear 409."""
+    try:
+        yield
+        session.commit()
+    except sa_exc.IntegrityError as exc:
+        session.rollback()
+        raise _conflict_after_race(session, id_number) from exc
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _pending_application(
+    session: so.Session, actor: User | None, worker, union: Union, on: dt.date, **fields: Any
+) -> Membership:
+    """The worker's open application to this union, created (with its history row) if there is none."""
+    membership = session.scalars(
+        sa.select(Membership).where(
+            Membership.worker_id == worker.id, Membership.union_id == union.id, Membership.state == "pending"
+        )
+    ).first()
+    if membership is None:
+        membership = Membership(worker=worker, union=union, state="pending", applied_on=on, **fields)
+        session.add(membership)
+        lifecycle.record_creation(session, "membership", membership, lifecycle.context(session, actor, on))
+    return membership
+
+
 def enroll(
     session: so.Session,
     actor: User,
@@ -70,34 +102,20 @@ def enroll(
     if joined_on > today():
         raise ValidationError({"joined_on": _l("The joining date cannot be in the future.")})
     resident, clean_name, clean_phone = workers.validate_person(id_number, name, phone)
-    try:
+    with _enrollment_transaction(session, resident.number):
         worker = workers.find_or_create(session, resident, clean_name, clean_phone, (trade or "").strip() or None)
-        membership = session.scalars(
-            sa.select(Membership).where(
-                Membership.worker_id == worker.id, Membership.union_id == union.id, Membership.state == "pending"
-            )
-        ).first()
-        if membership is None:
-            membership = Membership(
-                worker=worker,
-                union=union,
-                state="pending",
-                applied_on=joined_on,
-                source=source,
-                consent=consent,
-                contractor_id=contractor_id,
-                crew_id=crew_id,
-            )
-            session.add(membership)
-            lifecycle.record_creation(session, "membership", membership, lifecycle.context(session, actor, joined_on))
+        membership = _pending_application(
+            session,
+            actor,
+            worker,
+            union,
+            joined_on,
+            source=source,
+            consent=consent,
+            contractor_id=contractor_id,
+            crew_id=crew_id,
+        )
         lifecycle.fire(session, actor, membership, "approve", on=joined_on, transfer=transfer)
-        session.commit()
-    except sa_exc.IntegrityError as exc:
-        session.rollback()
-        raise _conflict_after_race(session, resident.number) from exc
-    except BaseException:
-        session.rollback()
-        raise
     return membership
 
 
@@ -122,42 +140,27 @@ def apply(
     _enrollment_open(union)
     on = today()
     resident, clean_name, clean_phone = workers.validate_person(id_number, name, phone)
-    try:
+    with _enrollment_transaction(session, resident.number):
         worker = workers.find_or_create(session, resident, clean_name, clean_phone, (trade or "").strip() or None)
         current = active_membership(session, worker.id)
         if current is not None and current.union_id == union.id:
             raise AlreadyMember(current.union_id, union.name, current.id, _l("You are already a member of this union."))
         if current is not None and not wants_transfer:
             raise AlreadyMember(current.union_id, current.union.name, current.id)
-        membership = session.scalars(
-            sa.select(Membership).where(
-                Membership.worker_id == worker.id, Membership.union_id == union.id, Membership.state == "pending"
-            )
-        ).first()
-        if membership is None:
-            membership = Membership(
-                worker=worker,
-                union=union,
-                state="pending",
-                applied_on=on,
-                source="application",
-                consent=consent,
-                wants_transfer=wants_transfer,
-                contractor_id=contractor_id,
-                crew_id=crew_id,
-                receipt_code=secrets.token_hex(4).upper(),
-            )
-            session.add(membership)
-            lifecycle.record_creation(session, "membership", membership, lifecycle.context(session, actor, on))
-        else:
-            membership.wants_transfer = membership.wants_transfer or wants_transfer
-        session.commit()
-    except sa_exc.IntegrityError as exc:
-        session.rollback()
-        raise _conflict_after_race(session, resident.number) from exc
-    except BaseException:
-        session.rollback()
-        raise
+        membership = _pending_application(
+            session,
+            actor,
+            worker,
+            union,
+            on,
+            source="application",
+            consent=consent,
+            wants_transfer=wants_transfer,
+            contractor_id=contractor_id,
+            crew_id=crew_id,
+            receipt_code=secrets.token_hex(4).upper(),
+        )
+        membership.wants_transfer = membership.wants_transfer or wants_transfer
     return membership
 
 
