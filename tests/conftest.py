@@ -4,19 +4,12 @@ that transaction, and an ``auth`` helper per role."""
 
 from __future__ import annotations
 
-import os
-import secrets
-import tempfile
-from pathlib import Path
-
 import pytest
-import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from projectunion import create_app, db, migrate
 from projectunion.db import make_engine
-
-PG_URL = os.environ.get("TEST_DATABASE_URL")
+from tests.databases import PG_URL, empty_database
 
 
 def pytest_report_header(config):
@@ -26,19 +19,8 @@ def pytest_report_header(config):
 @pytest.fixture(scope="session")
 def database_url():
     """A fresh database for this run, so parallel runs never share one."""
-    if PG_URL:
-        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        name = f"pu_test_{secrets.token_hex(4)}"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        url = sa.make_url(PG_URL).set(database=name)
-        yield url.render_as_string(hide_password=False)
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{Path(tmp) / 'test.sqlite3'}"
+    with empty_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import secrets
-import shutil
-import tempfile
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from projectunion import create_app, migrate
 from projectunion.db import get_session
 from projectunion.services import memberships, users
-from tests.conftest import PG_URL, TEST_CONFIG
+from tests.conftest import TEST_CONFIG
+from tests.databases import empty_database
 from tests.factories import Factories, id_number
 from tests.views_support import PASSWORD
 
@@ -38,23 +35,10 @@ D = dt.date
 
 @pytest.fixture(scope="module")
 def database_url_of_its_own():
-    if PG_URL:
-        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        name = f"pu_dash_{secrets.token_hex(4)}"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        url = sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    """A database of the test's own, migrated: SQLite by default, PostgreSQL when the suite runs on it."""
+    with empty_database("pu_dash") as url:
         migrate.upgrade(url)
         yield url
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-    else:
-        folder = tempfile.mkdtemp()
-        url = f"sqlite:///{Path(folder) / 'dashboard.sqlite3'}"
-        migrate.upgrade(url)
-        yield url
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

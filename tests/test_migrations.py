@@ -3,32 +3,18 @@ upgrade → downgrade → upgrade works on both databases."""
 
 from __future__ import annotations
 
-import secrets
-import tempfile
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 
 from projectunion import migrate
-from tests.conftest import PG_URL
+from tests.databases import empty_database
 
 
 @pytest.fixture
 def scratch_url():
     """An empty database of the kind under test."""
-    if PG_URL:
-        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        name = f"pu_mig_{secrets.token_hex(4)}"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        yield sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{Path(tmp) / 'scratch.sqlite3'}"
+    with empty_database("pu_mig") as url:
+        yield url
 
 
 def _tables(url: str) -> set[str]:

@@ -4,28 +4,14 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField, RadioField, SelectField, StringField
+from wtforms import HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from projectunion.dates import today
+from projectunion.forms import DayField
 from projectunion.i18n import _l
 from projectunion.services.contractors import KIND_LABELS
-
-
-class DayField(DateField):
-    """A calendar date with a message in the user's language when it cannot be read."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("format", "%Y-%m-%d")
-        super().__init__(label, validators, **kwargs)
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(str(_l("Enter a date like 2024-03-01."))) from None
 
 
 def _required(message):

@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import secrets
-import shutil
-import tempfile
 import threading
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from projectunion import create_app, migrate
 from projectunion.db import get_session
 from projectunion.services import crews, join, site_entries, users
-from tests.conftest import PG_URL, TEST_CONFIG
+from tests.conftest import TEST_CONFIG
+from tests.databases import empty_database
 from tests.factories import Factories, id_number
 from tests.views_support import PASSWORD
 
@@ -37,23 +34,9 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 @pytest.fixture(scope="module")
 def fresh_database_url():
     """A database of the test's own, migrated: SQLite by default, PostgreSQL when the suite runs on it."""
-    if PG_URL:
-        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        name = f"pu_browser_{secrets.token_hex(4)}"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        url = sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    with empty_database("pu_browser") as url:
         migrate.upgrade(url)
         yield url
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-    else:
-        folder = tempfile.mkdtemp()
-        url = f"sqlite:///{Path(folder) / 'browser.sqlite3'}"
-        migrate.upgrade(url)
-        yield url
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
