@@ -54,7 +54,9 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["officer", "union_staff", "contractor", "city_staff", "admin"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["officer", "union_staff", "contractor", "city_staff", "admin"])
+)
 @click.option("--password", help="Default: a random one, printed once.")
 @click.option("--name", "display_name")
 @click.option("--jurisdiction", "jurisdiction_code", help="Jurisdiction code (staff, officers).")
@@ -82,8 +84,16 @@ def users_create(username, role, password, display_name, jurisdiction_code, cont
     password = password or secrets.token_urlsafe(12)
     try:
         user = users.create_user(
-            session, None, username=username, password=password, role=role, display_name=display_name,
-            jurisdiction=jurisdiction, contractor=contractor, unions=unions, can_reveal_id=can_reveal_id,
+            session,
+            None,
+            username=username,
+            password=password,
+            role=role,
+            display_name=display_name,
+            jurisdiction=jurisdiction,
+            contractor=contractor,
+            unions=unions,
+            can_reveal_id=can_reveal_id,
         )
     except DomainError as exc:
         _fail(exc)
@@ -105,9 +115,51 @@ def users_token(username: str, name: str) -> None:
     click.echo(users.create_token(session, None, user, name))
 
 
+@click.group("roster", help="Crew rosters (班组花名册).")
+def roster_group() -> None:
+    pass
+
+
+@roster_group.command("import", help="Check (and with --commit, save) a roster file for CREW_ID.")
+@click.argument("crew_id", type=int)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--user", "username", required=True, help="Whose permissions apply (a contractor, officer or admin).")
+@click.option("--commit", is_flag=True, help="Save the valid rows in one transaction (default: preview only).")
+@with_appcontext
+def roster_import(crew_id: int, path: str, username: str, commit: bool) -> None:
+    """Rows with problems are listed by row and column; the exit status is 2 when there were any."""
+    from pathlib import Path
+
+    from projectunion.models import Crew, User
+    from projectunion.services import rosters
+
+    session = get_session()
+    user = session.scalars(sa.select(User).where(User.username == username)).first()
+    if user is None:
+        raise click.BadParameter(f"no user {username}", param_hint="--user")
+    crew = session.get(Crew, crew_id)
+    if crew is None:
+        raise click.BadParameter(f"no crew {crew_id}", param_hint="CREW_ID")
+    try:
+        result = rosters.import_roster(session, user, crew, Path(path).read_bytes(), dry_run=not commit)
+    except DomainError as exc:
+        _fail(exc)
+    for error in result.errors:
+        click.echo(f"row {error.row}, {result.headers.get(error.column, error.column)}: {error.message}")
+    summary = result.as_dict()
+    click.echo(
+        ("Committed" if result.committed else "Preview")
+        + f": {summary['rows']} rows, {summary['valid']} valid, {len(result.errors)} problems;"
+        + f" {summary['created']} join, {summary['updated']} updated, {summary['left']} left, {summary['unchanged']} unchanged."
+    )
+    if result.errors:
+        raise SystemExit(2)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(users_group)
+    app.cli.add_command(roster_group)
     from projectunion import demo, reporting_cli
 
     app.cli.add_command(demo.demo_command)

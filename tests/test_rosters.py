@@ -413,3 +413,30 @@ def test_union_officers_read_crews_but_never_export_full_id_numbers(f, db_sessio
         rosters.export_xlsx(db_session, officer, crew)
     with pytest.raises(PermissionDenied):
         rosters.import_roster(db_session, officer, crew, text_file([person(1)]), dry_run=True)
+
+
+def test_command_line_previews_then_commits_a_roster(runner, db_session, boss, crew, tmp_path):
+    good, bad = person(901), person(902)
+    bad[1] = bad[1][:-1] + ("0" if bad[1][-1] != "0" else "1")  # wrong check character
+    path = tmp_path / "roster.csv"
+    path.write_bytes(text_file([good, bad]))
+
+    preview = runner.invoke(args=["roster", "import", str(crew.id), str(path), "--user", boss.username])
+    assert preview.exit_code == 2, preview.output
+    assert "row 3" in preview.output and "Preview: 2 rows, 1 valid, 1 problems; 1 join" in preview.output
+    assert count(db_session, CrewMember, CrewMember.crew_id == crew.id) == 0
+
+    done = runner.invoke(args=["roster", "import", str(crew.id), str(path), "--user", boss.username, "--commit"])
+    assert done.exit_code == 2, done.output
+    assert "Committed: 2 rows, 1 valid" in done.output
+    assert count(db_session, CrewMember, CrewMember.crew_id == crew.id) == 1
+    assert count(db_session, Membership) == 0  # a roster is not a membership
+
+
+def test_command_line_refuses_someone_elses_crew(runner, f, crew, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_bytes(text_file([person(903)]))
+    stranger = f.user("contractor", contractor=f.contractor())
+    result = runner.invoke(args=["roster", "import", str(crew.id), str(path), "--user", stranger.username])
+    assert result.exit_code not in (0, 2)
+    assert count(f.session, CrewMember, CrewMember.crew_id == crew.id) == 0
