@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -332,3 +333,11 @@ def test_forms_refuse_a_missing_csrf_token(client, app, boss, company):
     app.config["WTF_CSRF_ENABLED"] = True
     response = client.post(f"/contractors/{company.id}/crews/new", data={"name": "无令牌班"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(("path", "current"), [("/contractors/", "Contractors"), ("/sites/", "Sites")])
+def test_the_menu_marks_only_the_section_being_read(client, boss, company, path, current):
+    sign_in(client, boss)
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
+    marked = re.findall(r'class="current" aria-current="page">([^<]+)</a>', page)
+    assert marked == [current]

@@ -33,13 +33,25 @@ class MenuItem:
     current: bool
 
 
+# Blueprints that hold two menu entries: (the second entry, the pages that belong to it).
+SHARED = {
+    "cases": ("cases.services", lambda here: "service" in here),
+    "contractors": (
+        "contractors.sites",
+        lambda here: here.split(".")[1] in {"sites", "site", "exit_site", "decisions", "enroll_crew"},
+    ),
+}
+
+
 def _is_current(endpoint: str) -> bool:
     here = request.endpoint or ""
-    if endpoint.split(".")[0] != here.split(".")[0]:
+    blueprint = endpoint.split(".")[0]
+    if blueprint != here.split(".")[0]:
         return False
-    if endpoint.startswith("cases."):  # wage cases and services share a blueprint
-        return (endpoint == "cases.services") == ("service" in here)
-    if endpoint.startswith("main."):  # home and the diagrams
+    if blueprint in SHARED:
+        second, belongs = SHARED[blueprint]
+        return (endpoint == second) == belongs(here)
+    if blueprint == "main":  # home and the diagrams
         return endpoint == here
     return True
 
