@@ -163,6 +163,34 @@ def flash_done(message: str) -> None:
 # Template helpers -----------------------------------------------------------
 
 
+def confirm_event(form, obj: Any, machine: str, event: str, *, subject: str, back: str, data=dict, done=None):
+    """The confirmation page of one lifecycle event: on a valid POST fire it through the
+    service, flash ``done(obj)`` and go ``back``; otherwise (or on a refusal) show the form."""
+    from flask import redirect, render_template
+
+    from projectunion import lifecycle
+    from projectunion.services import events
+
+    if form.validate_on_submit():
+        try:
+            events.fire_event(get_session(), current_user, obj, event, on=form.on.data, **data())
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            flash_done(done(obj))
+            return redirect(back)
+    return render_template(
+        "event_confirm.html",
+        form=form,
+        machine=machine,
+        event=event,
+        allowed=event in lifecycle.allowed_events(obj),
+        subject=subject,
+        state=obj.state,
+        cancel_url=back,
+    )
+
+
 def _date(value: dt.date | None, fmt: str = "medium") -> str:
     return format_date(value, fmt) if value else "—"
 

@@ -20,9 +20,17 @@ from projectunion.forms import EventForm, contractor_choices, int_or_none
 from projectunion.i18n import _, _l
 from projectunion.lifecycle.declarations import ACTIVATED, WAGE_CASE, WAGE_CASE_OPEN
 from projectunion.models import Membership, ServiceRecord, Union, WageCase, Worker
-from projectunion.services import events, service_records
+from projectunion.services import service_records
 from projectunion.services import wage_cases as wage_case_service
-from projectunion.web import apply_errors, flash_done, get_or_404, paginate, state_history, visible_or_404
+from projectunion.web import (
+    apply_errors,
+    confirm_event,
+    flash_done,
+    get_or_404,
+    paginate,
+    state_history,
+    visible_or_404,
+)
 
 UNRESOLVED = "unresolved"
 
@@ -128,7 +136,6 @@ def wage_case(case_id: int):
 
 @bp.route("/wage-cases/<int:case_id>/events/<event>", methods=["GET", "POST"])
 def wage_case_event(case_id: int, event: str):
-    session = get_session()
     case = get_or_404(WageCase, case_id)
     visible_or_404(case.union)
     permissions.require(permissions.can_manage_union(current_user, case.union))
@@ -137,30 +144,19 @@ def wage_case_event(case_id: int, event: str):
     form = ResolveForm() if event == "resolve" else EventForm()
     if event == "resolve" and request.method == "GET":
         form.amount_recovered.data = str(case.amount_claimed)
-    if form.validate_on_submit():
-        data = {"amount_recovered": form.amount_recovered.data} if event == "resolve" else {}
-        try:
-            events.fire_event(session, current_user, case, event, on=form.on.data, **data)
-        except DomainError as exc:
-            apply_errors(form, exc)
-        else:
-            flash_done(
-                _(
-                    "%(event)s: done (%(state)s).",
-                    event=labels.event("wage_case", event),
-                    state=labels.state("wage_case", case.state),
-                )
-            )
-            return redirect(url_for("cases.wage_case", case_id=case.id))
-    return render_template(
-        "event_confirm.html",
-        form=form,
-        machine="wage_case",
-        event=event,
-        allowed=event in lifecycle.allowed_events(case),
+    return confirm_event(
+        form,
+        case,
+        "wage_case",
+        event,
         subject=case.summary,
-        state=case.state,
-        cancel_url=url_for("cases.wage_case", case_id=case.id),
+        back=url_for("cases.wage_case", case_id=case.id),
+        data=lambda: {"amount_recovered": form.amount_recovered.data} if event == "resolve" else {},
+        done=lambda c: _(
+            "%(event)s: done (%(state)s).",
+            event=labels.event("wage_case", event),
+            state=labels.state("wage_case", c.state),
+        ),
     )
 
 

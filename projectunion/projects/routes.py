@@ -14,8 +14,16 @@ from projectunion.lifecycle.declarations import PROJECT
 from projectunion.models import Contractor, Jurisdiction, Membership, Project, SiteEntry
 from projectunion.projects import bp
 from projectunion.projects.forms import EditProjectForm, ProjectFilterForm, ProjectForm, StartForm
-from projectunion.services import events, jurisdictions, projects
-from projectunion.web import apply_errors, flash_done, get_or_404, paginate, state_history, visible_or_404
+from projectunion.services import jurisdictions, projects
+from projectunion.web import (
+    apply_errors,
+    confirm_event,
+    flash_done,
+    get_or_404,
+    paginate,
+    state_history,
+    visible_or_404,
+)
 
 
 def _filtered(form: ProjectFilterForm) -> sa.Select:
@@ -149,37 +157,28 @@ def edit(project_id: int):
 
 @bp.route("/<int:project_id>/events/<event>", methods=["GET", "POST"])
 def fire(project_id: int, event: str):
-    session = get_session()
     project = visible_or_404(get_or_404(Project, project_id))
     permissions.require(permissions.can_manage_project(current_user, project))
     if event not in PROJECT.events():
         abort(404)
     form = StartForm() if event == "start" else EventForm()
-    if form.validate_on_submit():
-        data = {}
-        if event == "start" and form.union_name.data and form.union_name.data.strip():
-            data["union_name"] = form.union_name.data.strip()
-        try:
-            events.fire_event(session, current_user, project, event, on=form.on.data, **data)
-        except DomainError as exc:
-            apply_errors(form, exc)
-        else:
-            flash_done(
-                _(
-                    "%(event)s: done for “%(project)s” (%(state)s).",
-                    event=labels.event("project", event),
-                    project=project.name,
-                    state=labels.state("project", project.state),
-                )
-            )
-            return redirect(url_for("projects.show", project_id=project.id))
-    return render_template(
-        "event_confirm.html",
-        form=form,
-        machine="project",
-        event=event,
-        allowed=event in lifecycle.allowed_events(project),
+
+    def data():
+        name = form.union_name.data.strip() if event == "start" and form.union_name.data else ""
+        return {"union_name": name} if name else {}
+
+    return confirm_event(
+        form,
+        project,
+        "project",
+        event,
         subject=project.name,
-        state=project.state,
-        cancel_url=url_for("projects.show", project_id=project.id),
+        back=url_for("projects.show", project_id=project.id),
+        data=data,
+        done=lambda p: _(
+            "%(event)s: done for “%(project)s” (%(state)s).",
+            event=labels.event("project", event),
+            project=p.name,
+            state=labels.state("project", p.state),
+        ),
     )

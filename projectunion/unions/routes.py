@@ -14,7 +14,7 @@ from projectunion.forms import EventForm, jurisdiction_choices, open_union_choic
 from projectunion.i18n import _, _l, ngettext
 from projectunion.lifecycle.declarations import ENROLLMENT_OPEN, UNION
 from projectunion.models import Jurisdiction, Membership, Union
-from projectunion.services import events, jurisdictions, memberships, unions
+from projectunion.services import jurisdictions, memberships, unions
 from projectunion.unions import bp, queries
 from projectunion.unions.forms import (
     ChairForm,
@@ -28,6 +28,7 @@ from projectunion.unions.forms import (
 )
 from projectunion.web import (
     apply_errors,
+    confirm_event,
     describe,
     flash_done,
     get_or_404,
@@ -374,29 +375,18 @@ def fire(union_id: int, event: str):
         ]
         if request.method == "GET" and union.chair_membership_id:
             form.chair_membership_id.data = str(union.chair_membership_id)
-    if form.validate_on_submit():
-        data = {"chair_membership_id": int(form.chair_membership_id.data)} if event == "found" else {}
-        try:
-            events.fire_event(session, current_user, union, event, on=form.on.data, **data)
-        except DomainError as exc:
-            apply_errors(form, exc)
-        else:
-            flash_done(
-                _(
-                    "%(event)s: done for %(union)s (%(state)s).",
-                    event=labels.event("union", event),
-                    union=union.name,
-                    state=labels.state("union", union.state),
-                )
-            )
-            return redirect(url_for("unions.show", union_id=union.id))
-    return render_template(
-        "event_confirm.html",
-        form=form,
-        machine="union",
-        event=event,
-        allowed=event in lifecycle.allowed_events(union),
+    return confirm_event(
+        form,
+        union,
+        "union",
+        event,
         subject=union.name,
-        state=union.state,
-        cancel_url=url_for("unions.show", union_id=union.id),
+        back=url_for("unions.show", union_id=union.id),
+        data=lambda: {"chair_membership_id": int(form.chair_membership_id.data)} if event == "found" else {},
+        done=lambda u: _(
+            "%(event)s: done for %(union)s (%(state)s).",
+            event=labels.event("union", event),
+            union=u.name,
+            state=labels.state("union", u.state),
+        ),
     )
