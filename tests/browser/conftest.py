@@ -8,6 +8,8 @@ import datetime as dt
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,10 +36,24 @@ class Site:
     mover = ("刘晓东", "411502198005060031")
 
 
-@pytest.fixture(scope="session")
-def live_server():
+@contextmanager
+def serve(app) -> Iterator[str]:
+    """The app served on a free 127.0.0.1 port in a thread; yields its base URL."""
     from werkzeug.serving import make_server
 
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server():
     from projectunion import create_app, db, migrate
     from tests.views_support import compile_catalogue
 
@@ -50,15 +66,8 @@ def live_server():
         )
         with app.app_context():
             _seed(db.get_session())
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}"
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            app.extensions["db_engine"].dispose()
+        with serve(app) as base:
+            yield base
 
 
 def _seed(session) -> None:

@@ -9,25 +9,19 @@ Screenshots go to tests/artifacts/ (ignored by git).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import threading
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from projectunion import create_app, migrate
 from projectunion.db import get_session
 from projectunion.services import crews, join, site_entries, users
+from tests.browser.conftest import ARTIFACTS, serve
 from tests.conftest import TEST_CONFIG
 from tests.databases import empty_database
 from tests.factories import Factories, id_number
 from tests.views_support import PASSWORD
 
 pytestmark = pytest.mark.browser
-playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
@@ -67,26 +61,8 @@ def live(fresh_database_url):
             "officer": officer.username,
             "join_path": f"/join/{join.join_token(union)}",
         }
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}", scenario
-    server.shutdown()
-    thread.join(timeout=5)
-    app.extensions["db_engine"].dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (make browser)")
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
+    with serve(app) as base:
+        yield app, base, scenario
 
 
 def shot(page, name: str) -> None:

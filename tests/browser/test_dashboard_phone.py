@@ -9,26 +9,20 @@ Screenshots go to tests/artifacts/ (ignored by git).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import threading
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.serving import make_server
 
 from projectunion import create_app, migrate
 from projectunion.db import get_session
 from projectunion.services import memberships, users
+from tests.browser.conftest import ARTIFACTS, serve
 from tests.conftest import TEST_CONFIG
 from tests.databases import empty_database
 from tests.factories import Factories, id_number
 from tests.views_support import PASSWORD
 
 pytestmark = pytest.mark.browser
-playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 PHONE = {"viewport": {"width": 360, "height": 780}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 D = dt.date
 
@@ -57,26 +51,8 @@ def live(database_url_of_its_own):
         f.fire(huancui, "found", on=D(2024, 2, 5), chair_membership_id=people[0].id)
         memberships.transfer_membership(session, f.admin, people[1], wendeng, on=D(2024, 9, 1))
         users.create_user(session, None, username="city-viewer", password=PASSWORD, role="city_staff")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    app.extensions["db_engine"].dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (make browser)")
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
+    with serve(app) as base:
+        yield base
 
 
 def shot(page, name: str) -> None:
