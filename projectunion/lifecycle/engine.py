@@ -29,6 +29,8 @@ class Context:
     actor: Any
     on: dt.date
     data: dict[str, Any] = field(default_factory=dict)
+    #: what a guard found and a later step of the same transition reuses (not recorded)
+    found: dict[str, Any] = field(default_factory=dict)
 
 
 Guard = Callable[[Any, Context], None]

@@ -39,7 +39,7 @@ def old_enough(m: Membership, ctx: Context) -> None:
 
 
 def not_active_elsewhere(m: Membership, ctx: Context) -> None:
-    current = active_membership(ctx.session, m.worker_id, exclude_id=m.id)
+    current = ctx.found["current"] = active_membership(ctx.session, m.worker_id, exclude_id=m.id)
     if current is None:
         return
     if current.union_id == m.union_id:
@@ -63,7 +63,7 @@ def not_active_elsewhere(m: Membership, ctx: Context) -> None:
 
 def hand_over_current(m: Membership, ctx: Context) -> None:
     """Approving a transfer: the current membership is transferred into this one first."""
-    current = active_membership(ctx.session, m.worker_id, exclude_id=m.id)
+    current = ctx.found["current"]  # looked up by the not_active_elsewhere guard just before
     if current is not None:  # the guard allowed a transfer
         LIFECYCLE.fire(
             current,
