@@ -252,3 +252,19 @@ def test_already_active_here_is_refused_by_the_database_rule_too(f, db_session, 
     site_entries.enroll_from_crew(db_session, officer, union.project, crew, worker_ids=[w1.id], joined_on=ENTERED)
     with pytest.raises(AlreadyMember):
         memberships.enroll(db_session, officer, union, id_number=id_number(seq=1), name="工人1")
+
+
+def test_the_officers_home_lists_exits_still_waiting_for_a_decision(client, db_session, boss, crew, union, officer):
+    from tests.views_support import sign_in
+
+    entry, ids = _enrolled_crew_on_site(db_session, officer, boss, crew, union)
+    sign_in(client, officer)
+    assert "after a site exit" not in client.get("/").get_data(as_text=True)
+    site_entries.exit_site(db_session, boss, entry, exited_on=dt.date(2024, 9, 30))
+    page = client.get("/").get_data(as_text=True)
+    assert "Members to decide about after a site exit" in page
+    assert f"/site-entries/{entry.id}/decisions" in page
+    site_entries.decide_after_exit(
+        db_session, officer, entry, {i: {"action": "keep"} for i in ids.values()}, on=dt.date(2024, 9, 30)
+    )
+    assert "after a site exit" not in client.get("/").get_data(as_text=True)

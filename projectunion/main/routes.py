@@ -5,18 +5,26 @@ from flask_login import current_user
 
 from projectunion import diagrams
 from projectunion.db import get_session
+from projectunion.lifecycle.declarations import ENROLLMENT_OPEN
 from projectunion.main import bp, queries
+from projectunion.services import site_entries
 
 
 @bp.get("/")
 def index():
     session = get_session()
     user = current_user
-    context = {"attention": None, "my_unions": [], "overview": None, "projects": []}
+    context = {"attention": None, "my_unions": [], "exit_decisions": [], "overview": None, "projects": []}
     if user.role != "contractor":
         context["attention"] = queries.attention(session, user)
     if user.role == "officer":
         context["my_unions"] = queries.my_unions(session, user)
+        context["exit_decisions"] = [
+            waiting
+            for union, _active, _pending in context["my_unions"]
+            if union.state in ENROLLMENT_OPEN + ("suspended", "dissolving")
+            for waiting in site_entries.pending_exit_decisions(session, user, union)
+        ]
     else:
         context["overview"] = queries.overview(session, user)
     context["projects"] = queries.recent_projects(session, user)
