@@ -231,49 +231,50 @@ def _crew_to_manage(crew_id: int):
     return crew
 
 
-@bp.post("/crews/<int:crew_id>/rename")
-def rename_crew(crew_id: int):
-    crew = _crew_to_manage(crew_id)
-    form = RenameForm()
+def _crew_change(crew, form, change, done) -> Response:
+    """One small change to a crew from its page: apply it through the service, say how it went, go back."""
     if form.validate_on_submit():
         try:
-            crews.rename_crew(get_session(), current_user, crew, form.name.data)
-            flash(_("Crew renamed."), "success")
+            change()
+            flash(done(), "success")
         except DomainError as exc:
             _refused(exc)
     else:
         _form_flash(form)
     return redirect(url_for(".crew", crew_id=crew.id))
+
+
+@bp.post("/crews/<int:crew_id>/rename")
+def rename_crew(crew_id: int):
+    crew, form = _crew_to_manage(crew_id), RenameForm()
+    return _crew_change(
+        crew,
+        form,
+        lambda: crews.rename_crew(get_session(), current_user, crew, form.name.data),
+        lambda: _("Crew renamed."),
+    )
 
 
 @bp.post("/crews/<int:crew_id>/leader")
 def set_leader(crew_id: int):
-    crew = _crew_to_manage(crew_id)
-    form = LeaderForm()
-    if form.validate_on_submit():
-        try:
-            crews.set_leader(get_session(), current_user, crew, form.leader_worker_id.data or None)
-            flash(_("Crew leader saved."), "success")
-        except DomainError as exc:
-            _refused(exc)
-    else:
-        _form_flash(form)
-    return redirect(url_for(".crew", crew_id=crew.id))
+    crew, form = _crew_to_manage(crew_id), LeaderForm()
+    return _crew_change(
+        crew,
+        form,
+        lambda: crews.set_leader(get_session(), current_user, crew, form.leader_worker_id.data or None),
+        lambda: _("Crew leader saved."),
+    )
 
 
 @bp.post("/crews/<int:crew_id>/close")
 def close_crew(crew_id: int):
-    crew = _crew_to_manage(crew_id)
-    form = DateForm()
-    if form.validate_on_submit():
-        try:
-            crews.close_crew(get_session(), current_user, crew, form.on.data)
-            flash(_("Crew closed; its members were recorded as having left."), "success")
-        except DomainError as exc:
-            _refused(exc)
-    else:
-        _form_flash(form)
-    return redirect(url_for(".crew", crew_id=crew.id))
+    crew, form = _crew_to_manage(crew_id), DateForm()
+    return _crew_change(
+        crew,
+        form,
+        lambda: crews.close_crew(get_session(), current_user, crew, form.on.data),
+        lambda: _("Crew closed; its members were recorded as having left."),
+    )
 
 
 @bp.post("/crews/<int:crew_id>/members/<int:member_id>/leave")
@@ -283,15 +284,12 @@ def member_leaves(crew_id: int, member_id: int):
     if member is None or member.crew_id != crew.id:
         abort(404)
     form = DateForm()
-    if form.validate_on_submit():
-        try:
-            crews.remove_member(get_session(), current_user, member, form.on.data)
-            flash(_("%(name)s was recorded as having left the crew.", name=member.worker.name), "success")
-        except DomainError as exc:
-            _refused(exc)
-    else:
-        _form_flash(form)
-    return redirect(url_for(".crew", crew_id=crew.id))
+    return _crew_change(
+        crew,
+        form,
+        lambda: crews.remove_member(get_session(), current_user, member, form.on.data),
+        lambda: _("%(name)s was recorded as having left the crew.", name=member.worker.name),
+    )
 
 
 def _form_flash(form) -> None:
