@@ -60,7 +60,9 @@ def test_transfer_moves_the_worker_and_links_the_memberships(f, db_session):
     assert (old.state, old.ended_on) == ("transferred", dt.date(2024, 4, 1))
     assert (new.state, new.joined_on, new.transferred_from_id) == ("active", dt.date(2024, 4, 1), old.id)
     events = db_session.scalars(
-        sa.select(StateChange.event).where(StateChange.machine == "membership", StateChange.object_id == old.id)
+        sa.select(StateChange.event)
+        .where(StateChange.machine == "membership", StateChange.object_id == old.id)
+        .order_by(StateChange.id)
     ).all()
     assert events == ["create", "approve", "transfer"]
 

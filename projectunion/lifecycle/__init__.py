@@ -13,9 +13,18 @@ from typing import Any
 import sqlalchemy.orm as so
 
 from projectunion.lifecycle.declarations import ALL, Declaration
-from projectunion.lifecycle.engine import Context, Lifecycle, context, record_creation
+from projectunion.lifecycle.engine import Context, Lifecycle, context, record_creation, write_history
 
-__all__ = ["Context", "allowed_events", "context", "declaration_of", "fire", "lifecycle_of", "record_creation"]
+__all__ = [
+    "Context",
+    "allowed_events",
+    "context",
+    "declaration_of",
+    "fire",
+    "lifecycle_of",
+    "record_creation",
+    "write_history",
+]
 
 
 def _lifecycles() -> dict[str, Lifecycle]:

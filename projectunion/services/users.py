@@ -11,6 +11,7 @@ import sqlalchemy.orm as so
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from projectunion import permissions
+from projectunion.db import read_phase
 from projectunion.exceptions import ValidationError
 from projectunion.i18n import _l
 from projectunion.models import ApiToken, Contractor, Jurisdiction, Union, User
@@ -107,20 +108,29 @@ def revoke_token(session: so.Session, actor: User | None, token: ApiToken) -> No
 TOKEN_USE_PRECISION = dt.timedelta(minutes=1)
 
 
+_TOKEN_USER = (
+    sa.select(User, ApiToken.id, ApiToken.last_used_at)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.is_active)
+    .options(so.joinedload(User.jurisdiction))
+)
+
+
 def user_for_token(session: so.Session, token: str) -> User | None:
-    """The active user of a valid, unrevoked token; records when the token was last used."""
-    record = session.scalars(
-        sa.select(ApiToken)
-        .where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None))
-        .options(so.joinedload(ApiToken.user).joinedload(User.jurisdiction))
-    ).first()
-    if record is None or not record.user.is_active:
+    """The active user of a valid, unrevoked token; records when the token was last used.
+
+    Called on every API request, so it is one prepared query, read without
+    SQLite's write lock; the time of use is written at most once a minute.
+    """
+    with read_phase(session):
+        row = session.execute(_TOKEN_USER, {"token_hash": token_hash(token)}).first()
+    if row is None:
         return None
+    user, token_id, last = row
     now = utcnow()
-    last = record.last_used_at
     if last is not None and last.tzinfo is None:  # SQLite hands back naive UTC
         last = last.replace(tzinfo=dt.UTC)
     if last is None or now - last >= TOKEN_USE_PRECISION:
         with unit_of_work(session):
-            record.last_used_at = now
-    return record.user
+            session.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+    return user

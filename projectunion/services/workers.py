@@ -45,35 +45,38 @@ def validate_person(id_number: Any, name: Any, phone: Any = None, *, on: dt.date
     return resident, clean_name, clean_phone
 
 
+_BY_DIGEST = sa.select(Worker).where(Worker.id_digest == sa.bindparam("digest"))
+
+
 def find_by_id_number(session: so.Session, number: str) -> Worker | None:
-    return session.scalars(sa.select(Worker).where(Worker.id_digest == protector().digest(number))).first()
+    return session.scalars(_BY_DIGEST, {"digest": protector().digest(number)}).first()
 
 
-def find_or_create(
-    session: so.Session,
-    resident: ResidentId,
-    name: str,
-    phone: str | None = None,
-    trade: str | None = None,
-) -> Worker:
-    """The worker with this ID number, created once; refuses a different name for the same number."""
+def known_worker(
+    session: so.Session, resident: ResidentId, name: str, phone: str | None = None, trade: str | None = None
+) -> Worker | None:
+    """The worker with this ID number, with the new phone and trade; None if never seen.
+
+    Refuses a different name for the same number.
+    """
     worker = find_by_id_number(session, resident.number)
-    if worker is not None:
-        if worker.name != name:
-            raise ValidationError(
-                {
-                    "name": _l(
-                        "This ID number is registered under another name (%(masked)s).", masked=mask_name(worker.name)
-                    )
-                }
-            )
-        if phone:
-            worker.phone = phone
-        if trade:
-            worker.trade = trade
-        return worker
+    if worker is None:
+        return None
+    if worker.name != name:
+        raise ValidationError(
+            {"name": _l("This ID number is registered under another name (%(masked)s).", masked=mask_name(worker.name))}
+        )
+    if phone:
+        worker.phone = phone
+    if trade:
+        worker.trade = trade
+    return worker
+
+
+def new_worker(resident: ResidentId, name: str, phone: str | None = None, trade: str | None = None) -> Worker:
+    """A worker seen for the first time, not yet in the session."""
     p = protector()
-    worker = Worker(
+    return Worker(
         id_digest=p.digest(resident.number),
         id_encrypted=p.encrypt(resident.number),
         id_masked=resident.masked,
@@ -86,8 +89,21 @@ def find_or_create(
         region_code=resident.region_code,
         origin_province_code=resident.province_code,
     )
-    session.add(worker)
-    session.flush()
+
+
+def find_or_create(
+    session: so.Session,
+    resident: ResidentId,
+    name: str,
+    phone: str | None = None,
+    trade: str | None = None,
+) -> Worker:
+    """The worker with this ID number, created once; refuses a different name for the same number."""
+    worker = known_worker(session, resident, name, phone, trade)
+    if worker is None:
+        worker = new_worker(resident, name, phone, trade)
+        session.add(worker)
+        session.flush()
     return worker
 
 
