@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from projectunion import lifecycle, permissions
-from projectunion.api.common import event_data, get_or_404, history_operation, jurisdiction_filter, union_ref
+from projectunion.api.common import event_data, history_operation, jurisdiction_filter, union_ref
 from projectunion.api.core import list_params, operation, paginate
 from projectunion.api.memberships import MEMBERSHIP, memberships_out
 from projectunion.api.schema import (
@@ -26,6 +26,7 @@ from projectunion.api.schema import (
     page_of,
 )
 from projectunion.db import get_session, read_phase
+from projectunion.exceptions import NotFound
 from projectunion.i18n import _l
 from projectunion.lifecycle.declarations import ACTIVATED, END_REASONS
 from projectunion.lifecycle.declarations import MEMBERSHIP as MEMBERSHIP_MACHINE
@@ -175,8 +176,13 @@ def one_union_out(session: so.Session, u: Union) -> dict[str, Any]:
     return union_out(u, member_counts(session, [u.id])[u.id])
 
 
+_UNION = sa.select(Union).where(Union.id == sa.bindparam("union_id")).options(so.joinedload(Union.jurisdiction))
+
+
 def visible_union(session: so.Session, actor: User, union_id: int) -> Union:
-    union = get_or_404(Union, union_id, so.joinedload(Union.jurisdiction))
+    union = session.scalars(_UNION, {"union_id": union_id}).first()
+    if union is None:
+        raise NotFound()
     permissions.require_visible(actor, union)
     return union
 
