@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import threading
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from projectunion.exceptions import AlreadyMember
 from projectunion.lifecycle import membership as membership_lifecycle
 from projectunion.models import Membership, Union, User, Worker
 from projectunion.services import memberships
+from projectunion.services.events import fire_event
 from tests.conftest import PG_URL, TEST_CONFIG
 from tests.factories import Factories, id_number
 
@@ -159,3 +161,35 @@ def test_two_transfers_of_the_same_member_at_once_never_leave_two_active(live):
     assert len(sources) == len(set(sources))
     for r in results:
         assert isinstance(r, (int, AlreadyMember)), r
+
+
+def test_a_union_abandoned_while_a_worker_is_enrolled_never_keeps_an_active_member(live, monkeypatch):
+    """The enrollment re-reads the union's state with a share lock: abandoning waits for it, then hands the
+    new member on; without the lock the union would end up dissolved with an active member."""
+    with live.app_context():
+        f = Factories(db.get_session())
+        union_id, admin_id = f.started_union().id, f.admin.id  # preparing: open for enrollment, may be abandoned
+    locked, original = threading.Event(), memberships._still_open
+
+    def hold_after_the_check(session, union):
+        original(session, union)
+        locked.set()
+        time.sleep(0.5)  # the abandonment starts meanwhile and must wait for this transaction
+
+    monkeypatch.setattr(memberships, "_still_open", hold_after_the_check)
+
+    def abandon(session):
+        assert locked.wait(10)
+        fire_event(session, session.get(User, admin_id), session.get(Union, union_id), "abandon")
+        return "abandoned"
+
+    results = _race(live, [_enroll_job(admin_id, union_id, id_number()), abandon])
+
+    assert isinstance(results[0], int) and results[1] == "abandoned", results
+    with live.app_context():
+        session = db.get_session()
+        assert session.get(Union, union_id).state == "dissolved"
+        member = session.get(Membership, results[0])
+        assert member.state in ("ended", "transferred")
+        active = sa.select(sa.func.count()).where(Membership.union_id == union_id, Membership.state == "active")
+        assert session.scalar(active) == 0
