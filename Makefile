@@ -6,15 +6,27 @@ PG_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres lint translations browser clean
+.PHONY: run test lint translations browser clean constraints bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test]'
+# Exact versions from constraints.txt; setup.cfg states the compatible ranges.
+$(VENV)/.installed: $(BIN)/python setup.cfg setup.py pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,server,postgresql]'
 	touch $@
+
+# Refresh constraints.txt from a clean virtualenv after changing setup.cfg's ranges.
+constraints:
+	rm -rf .venv-constraints && $(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/pip install --quiet --upgrade pip setuptools wheel
+	.venv-constraints/bin/pip install --quiet '.[test,server,postgresql,bench]'
+	{ sed -n '1,2p' constraints.txt; .venv-constraints/bin/pip freeze --all --exclude projectunion --exclude pip; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf .venv-constraints
+
+bench: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[bench]'
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -f -d projectunion/translations >/dev/null

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from flask import Flask
 
-from projectunion import config, db
+from projectunion import config, db, resources
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder="../templates",
+        template_folder=str(resources.path("templates")),
     )
     config.load(app, test_config)
+    if app.config["PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -37,6 +42,7 @@ def register_blueprints(app: Flask) -> None:
     from projectunion.cases import bp as cases_bp
     from projectunion.contractors import bp as contractors_bp
     from projectunion.dashboard import bp as dashboard_bp
+    from projectunion.health import bp as health_bp
     from projectunion.join import bp as join_bp
     from projectunion.main import bp as main_bp
     from projectunion.projects import bp as projects_bp
@@ -54,6 +60,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(health_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

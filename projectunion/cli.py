@@ -160,6 +160,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(users_group)
     app.cli.add_command(roster_group)
+    from projectunion.server import serve_command
+
+    app.cli.add_command(serve_command)
     from projectunion import demo, reporting_cli
 
     app.cli.add_command(demo.demo_command)

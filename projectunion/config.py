@@ -21,6 +21,12 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # A roster file may be 10 MB; a request larger than this is refused with 413 before it is read.
+    "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+    # Reverse proxies in front of the app (0: none); each one's X-Forwarded-* headers are trusted.
+    "PROXIES": 0,
+    # Cookies only over HTTPS; None follows PROXIES (a proxy in front is taken to terminate TLS).
+    "SECURE_COOKIES": None,
 }
 
 
@@ -51,9 +57,24 @@ def load(app, test_config: dict | None) -> None:
         app.config["DATABASE_URL"] = os.environ.get("DATABASE_URL") or sqlite_url(instance_path)
         app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or _instance_secret(instance_path, "secret_key")
         app.config["DATA_KEY"] = os.environ.get("PROJECTUNION_DATA_KEY") or _instance_secret(instance_path, "data_key")
+        if proxies := os.environ.get("PROJECTUNION_PROXIES"):
+            app.config["PROXIES"] = _count("PROJECTUNION_PROXIES", proxies)
+        if secure := os.environ.get("PROJECTUNION_SECURE_COOKIES"):
+            app.config["SECURE_COOKIES"] = secure not in ("0", "false", "no")
+        if storage := os.environ.get("RATELIMIT_STORAGE_URI"):
+            app.config["RATELIMIT_STORAGE_URI"] = storage
         if tz := os.environ.get("CITY_TIMEZONE"):
             app.config["CITY_TIMEZONE"] = tz
             app.config["BABEL_DEFAULT_TIMEZONE"] = tz
     for key in ("DATABASE_URL", "SECRET_KEY", "DATA_KEY"):
         if not app.config.get(key):
             raise RuntimeError(f"{key} is not configured")
+    secure = app.config["SECURE_COOKIES"]
+    if secure if secure is not None else bool(app.config["PROXIES"]):
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
+
+
+def _count(name: str, text: str) -> int:
+    if not text.isdigit():
+        raise RuntimeError(f"{name} must be a whole number (the number of proxies in front of the app), not {text!r}")
+    return int(text)
