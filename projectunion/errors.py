@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from projectunion.exceptions import DomainError
 from projectunion.i18n import _l
@@ -16,6 +16,7 @@ TITLES = {
     404: _l("Page not found"),
     405: _l("The request was not understood"),
     409: _l("Not possible right now"),
+    413: _l("The file is too large"),
     429: _l("Too many requests"),
     500: _l("Something went wrong"),
 }
@@ -43,10 +44,15 @@ API_MESSAGES = {
 }
 
 
+def _too_large_message() -> str:
+    limit = current_app.config["MAX_CONTENT_LENGTH"] // 2**20
+    return str(_l("What you sent is larger than %(mb)d MB. Split a large roster into several files.", mb=limit))
+
+
 def _api_http_error(exc: HTTPException, status: int):
     """JSON for HTTP errors under /api/, keeping their headers (Allow on 405)."""
     headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
-    message = str(API_MESSAGES.get(status, exc.description))
+    message = _too_large_message() if status == 413 else str(API_MESSAGES.get(status, exc.description))
     return {"error": {"code": exc.name.lower().replace(" ", "_"), "message": message}}, status, headers
 
 
@@ -64,6 +70,13 @@ def render_error(status: int, message: str | None = None):
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_oversized_body() -> None:
+        """Before anyone reads it (sign-in, parsing a form): Werkzeug would only refuse once it is read."""
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        if limit and (request.content_length or 0) > limit:
+            raise RequestEntityTooLarge()
+
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         if _wants_json():
@@ -88,7 +101,7 @@ def init_app(app: Flask) -> None:
             return _api_http_error(exc, status)
         if status < 400:
             return exc
-        return render_error(status)
+        return render_error(status, _too_large_message() if status == 413 else None)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -183,3 +183,15 @@ def test_without_the_proxy_setting_forwarded_headers_are_ignored(app):
     app.test_client().get("/_probe", headers={"X-Forwarded-For": "203.0.113.7"})
     assert seen["addr"] == "127.0.0.1"
     assert not app.config["SESSION_COOKIE_SECURE"]
+
+
+@pytest.mark.parametrize("path", ["/sign-in", "/api/v1/crews/1/roster"])
+def test_a_request_over_the_upload_limit_is_refused_before_it_is_read(app, client, path):
+    app.config["MAX_CONTENT_LENGTH"] = 2**20
+    response = client.post(path, data=b"x" * (2**20 + 1), headers={"Content-Type": "application/octet-stream"})
+    assert response.status_code == 413
+    if path.startswith("/api/"):
+        assert response.json["error"]["code"] == "request_entity_too_large"
+        assert "1 MB" in response.json["error"]["message"]
+    else:
+        assert "超过 1 MB" in response.get_data(as_text=True)
