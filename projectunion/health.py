@@ -24,13 +24,27 @@ def head_revision() -> str | None:
 
 @bp.get("/healthz")
 def healthz():
+    engine = current_app.extensions["db_engine"]
     try:
-        with current_app.extensions["db_engine"].connect() as connection:
-            revision = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-    except sa.exc.SQLAlchemyError:
+        revision = _schema_revision(engine)
+    except (sa.exc.SQLAlchemyError, engine.dialect.loaded_dbapi.Error):
         return _answer({"status": "unavailable", "database": "not answering or not migrated"}, 503)
     head = head_revision()
     return _answer({"status": "ok", "revision": revision, "head": head, "up_to_date": revision == head}, 200)
+
+
+def _schema_revision(engine: sa.Engine) -> str | None:
+    """A plain read on the driver's connection: the app's SQLite transactions take the write lock
+    as they begin, and a health check must not queue behind a long write."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SELECT version_num FROM alembic_version")
+        row = cursor.fetchone()
+        cursor.close()
+    finally:
+        connection.close()
+    return row[0] if row else None
 
 
 def _answer(body: dict, status: int):

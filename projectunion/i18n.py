@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import Babel, gettext, lazy_gettext, ngettext
+from flask_babel import Babel, gettext, ngettext
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from markupsafe import Markup, escape
+
+
+class LazyText(LazyString):
+    """A message translated when used; in a page, the values put into it are escaped.
+
+    flask_babel's lazy string declares itself safe HTML as a whole, so a
+    refusal that quotes what a visitor typed (a filter value, a roster cell)
+    would reach the page unescaped. Here the translated template is escaped
+    and every value is escaped as it is interpolated; as plain text (JSON, CSV,
+    the command line) the message is unchanged.
+    """
+
+    def __html__(self) -> Markup:
+        (string,) = self._args
+        template = escape(self._func(string))
+        return template % self._kwargs if self._kwargs else template
+
+
+def _l(string: str, **variables) -> LazyText:
+    return LazyText(gettext, string, **variables)
+
 
 _ = gettext
-_l = lazy_gettext
 __all__ = ["_", "_l", "init_app", "ngettext", "select_locale"]
 
 

@@ -21,10 +21,11 @@ from zoneinfo import ZoneInfo
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask_babel import lazy_gettext as _l
 from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
+
+from projectunion.i18n import _l
 
 # GB/T 2260 province-level divisions.
 PROVINCES: dict[str, str] = {

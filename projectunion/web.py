@@ -86,8 +86,9 @@ def refuse(exc: DomainError) -> None:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only follow a ``next`` that stays on this site."""
-    if target:
+    """Only follow a ``next`` that stays on this site: a path, with no control characters or backslashes
+    (a newline would break the Location header; browsers read ``/\\host`` as another site)."""
+    if target and target.isprintable() and "\\" not in target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
