@@ -52,6 +52,9 @@ _PHONE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
 # leaves all of these alone.
 _MIDDLE_DOTS = str.maketrans(dict.fromkeys("\u2022\u30fb\uff65\u2027\u22c5\u2219\u0387\u16eb\u2e31\ua78f", "\u00b7"))
 _AROUND_DOT = re.compile(r"\s*\u00b7\s*")
+# Han characters (BMP and the supplementary planes) and 〇: a space between two of them is a typing slip.
+_CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
 # Cc (control), Cf (format: zero-width, bidi overrides, BOM), Cs, Zl, Zp.
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
@@ -200,7 +203,12 @@ def check_min_age(resident: ResidentId, on: datetime.date, minimum: int = 16) ->
 
 
 def normalize_name(raw: str) -> str:
-    """Trim, NFC, one U+00B7 between the parts of a minority name."""
+    """The one form a name is stored and compared in.
+
+    Trimmed, NFC, runs of spaces collapsed (Latin names keep one), no space
+    between two Chinese characters ("黄 涛" is "黄涛"), and one U+00B7 between
+    the parts of a minority name (look-alike dots mapped to it).
+    """
     name = unicodedata.normalize("NFC", raw or "").strip()
     if not name:
         raise RealNameError("name", "name_required", _l("Enter the name."))
@@ -211,6 +219,7 @@ def normalize_name(raw: str) -> str:
             _l("The name contains invisible or control characters; type it again rather than pasting it."),
         )
     name = _AROUND_DOT.sub("\u00b7", " ".join(name.translate(_MIDDLE_DOTS).split()))
+    name = _SPACE_BETWEEN_CJK.sub("", name)
     if len(name) > NAME_MAX_LENGTH:
         raise RealNameError(
             "name",

@@ -46,3 +46,25 @@ def test_cli_db_upgrade_is_idempotent(runner, database_url):
     result = runner.invoke(args=["db", "check"])
     assert result.exit_code == 0, result.output
     assert "agree" in result.output
+
+
+def test_names_stored_with_a_space_between_chinese_characters_are_normalised(scratch_url):
+    migrate.upgrade(scratch_url, "0002")
+    engine = sa.create_engine(scratch_url)
+    try:
+        with engine.begin() as conn:
+            for n, name in enumerate(["黄 涛", "阿依古丽 · 买买提", "John  Smith", "李明"], start=1):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO workers (id, id_digest, id_encrypted, id_masked, id_last4, name, birth_date, gender,"
+                        " region_code, origin_province_code, created_at, updated_at) VALUES (:id, :digest, 'x', 'x',"
+                        " '123X', :name, '1980-01-01', 'M', '371002', '37', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": n, "digest": f"d{n}", "name": name},
+                )
+        migrate.upgrade(scratch_url)
+        with engine.connect() as conn:
+            names = conn.execute(sa.text("SELECT name FROM workers ORDER BY id")).scalars().all()
+    finally:
+        engine.dispose()
+    assert names == ["黄涛", "阿依古丽·买买提", "John Smith", "李明"]

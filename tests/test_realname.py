@@ -14,6 +14,7 @@ from projectunion.realname import (
     normalize_phone,
     parse_id_number,
 )
+from tests.factories import id_number
 
 TODAY = datetime.date(2025, 6, 1)
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -155,6 +156,29 @@ def test_middle_dot_look_alikes_mapped(dot):
 
 def test_name_trimmed_and_inner_spaces_collapsed():
     assert normalize_name("  Li\u3000\u3000Wei \n") == "Li Wei"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("黄 涛", "黄涛"),
+        (" 黄\u3000涛 ", "黄涛"),
+        ("欧阳  娜 娜", "欧阳娜娜"),
+        ("𠮷 田", "𠮷田"),
+        ("Ali 阿里", "Ali 阿里"),
+    ],
+)
+def test_no_space_between_chinese_characters(typed, stored):
+    assert normalize_name(typed) == stored
+
+
+def test_a_worker_typed_with_a_space_is_the_same_person_without_it(f):
+    """The field trial: "黄 涛" enrolled once, then typed "黄涛" on a roster, was refused as another name."""
+    number = id_number(seq=77)
+    first = f.enroll(f.active_union(members=1), id_number=number, name="黄 涛")
+    assert first.worker.name == "黄涛"
+    again = f.enroll(f.active_union(members=1), id_number=number, name="黄涛", transfer=True)
+    assert again.worker_id == first.worker_id
 
 
 def test_name_outside_bmp_counts_as_one_character():
