@@ -14,11 +14,11 @@ csrf = CSRFProtect()
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    from projectunion.models import User
+def load_user(token: str):
+    """The session and remember cookies carry a sign-in's token; only a live sign-in signs anyone in."""
+    from projectunion.services import sign_ins
 
-    user = get_session().get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    return sign_ins.resume(get_session(), token)
 
 
 def signed_in_only(bp: Blueprint) -> Blueprint:

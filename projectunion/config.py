@@ -23,6 +23,14 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     # A roster file may be 10 MB; a request larger than this is refused with 413 before it is read.
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+    # Sign-ins end after this long without a request, or this long after they began ("remember me": longer).
+    "SESSION_IDLE_MINUTES": 120,
+    "SESSION_ABSOLUTE_HOURS": 12,
+    "REMEMBERED_IDLE_DAYS": 7,
+    "REMEMBERED_ABSOLUTE_DAYS": 30,
+    "REMEMBER_COOKIE_DURATION": 30 * 24 * 3600,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
     # Reverse proxies in front of the app (0: none); each one's X-Forwarded-* headers are trusted.
     "PROXIES": 0,
     # Cookies only over HTTPS; None follows PROXIES (a proxy in front is taken to terminate TLS).

@@ -10,7 +10,7 @@ from projectunion.db import get_session
 from projectunion.exceptions import DomainError
 from projectunion.i18n import _
 from projectunion.join import limiter
-from projectunion.services import accounts
+from projectunion.services import accounts, sign_ins
 from projectunion.web import apply_errors, flash_done, safe_next
 
 
@@ -30,7 +30,7 @@ def sign_in():
         if user is None:
             form.form_errors.append(_("The user name or the password is not right, or the account is disabled."))
         else:
-            login_user(user, remember=form.remember.data)
+            login_user(sign_ins.start(get_session(), user, remember=form.remember.data), remember=form.remember.data)
             if user.locale:
                 session["locale"] = user.locale
             refresh()
@@ -42,6 +42,8 @@ def sign_in():
 @bp.post("/sign-out")
 @login_required
 def sign_out():
+    sign_ins.end(get_session(), current_user.get_id())
+    get_session().commit()
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("account.sign_in"))

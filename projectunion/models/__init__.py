@@ -7,7 +7,7 @@ from projectunion.models.memberships import Membership
 from projectunion.models.projects import Project
 from projectunion.models.service_records import ServiceRecord
 from projectunion.models.unions import Union
-from projectunion.models.users import ApiToken, User, user_unions
+from projectunion.models.users import ApiToken, SignIn, User, user_unions
 from projectunion.models.wage_cases import WageCase, wage_case_workers
 from projectunion.models.workers import Worker
 
@@ -21,6 +21,7 @@ __all__ = [
     "Membership",
     "Project",
     "ServiceRecord",
+    "SignIn",
     "SiteEntry",
     "StateChange",
     "Union",

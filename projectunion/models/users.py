@@ -60,8 +60,15 @@ class User(Base):
     def is_anonymous(self) -> bool:
         return False
 
+    #: the token of the sign-in this request runs under (set by the session loader, never stored)
+    sign_in_token = None
+
     def get_id(self) -> str:
-        return str(self.id)
+        """What Flask-Login keeps in the session and remember cookies: the token of one sign-in, not the user id,
+        so that ending that sign-in on the server makes every copy of the cookies worthless."""
+        if self.sign_in_token is None:
+            raise RuntimeError("a user is signed in only through projectunion.services.sign_ins.start")
+        return self.sign_in_token
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
@@ -79,5 +86,28 @@ class ApiToken(Base):
     created_at: so.Mapped[dt.datetime] = so.mapped_column(Timestamp, default=utcnow)
     last_used_at: so.Mapped[dt.datetime | None] = so.mapped_column(Timestamp)
     revoked_at: so.Mapped[dt.datetime | None] = so.mapped_column(Timestamp)
+
+    user: so.Mapped[User] = so.relationship()
+
+
+class SignIn(Base):
+    """One signed-in browser: the server's record of a session, so that it can be ended.
+
+    Only the SHA-256 of its token is stored; the cookies carry the token. A
+    sign-in ends on sign-out, when its password is changed or reset, when the
+    account is disabled, after ``SESSION_IDLE_MINUTES`` without a request or
+    ``SESSION_ABSOLUTE_HOURS`` after it began (longer when remembered).
+    """
+
+    __tablename__ = "sign_ins"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    remember: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(Timestamp, default=utcnow)
+    last_seen_at: so.Mapped[dt.datetime] = so.mapped_column(Timestamp, default=utcnow)
+    ended_at: so.Mapped[dt.datetime | None] = so.mapped_column(Timestamp)
+    end_reason: so.Mapped[str | None] = so.mapped_column(sa.String(30))
 
     user: so.Mapped[User] = so.relationship()

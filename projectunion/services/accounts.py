@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
+from werkzeug.security import check_password_hash
 
 from projectunion import permissions
 from projectunion.exceptions import ValidationError
 from projectunion.i18n import _l
 from projectunion.models import Contractor, Jurisdiction, Union, User
+from projectunion.services import sign_ins
 from projectunion.services.transaction import audit, unit_of_work
 from projectunion.services.users import MIN_PASSWORD, check_password, hash_password
 
@@ -19,9 +23,18 @@ from projectunion.services.users import MIN_PASSWORD, check_password, hash_passw
 def authenticate(session: so.Session, username: str, password: str) -> User | None:
     """The active user with this name and password, or None (never says which was wrong)."""
     user = session.scalars(sa.select(User).where(User.username == (username or "").strip())).first()
-    if user is None or not user.is_active or not check_password(user, password or ""):
+    if user is None:
+        # The same scrypt work as for a real account, so the time taken does not tell which names exist.
+        check_password_hash(_unknown_user_hash(), password or "")
+        return None
+    if not check_password(user, password or "") or not user.is_active:
         return None
     return user
+
+
+@functools.cache
+def _unknown_user_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def change_password(session: so.Session, actor: User, *, current: str, new: str, repeat: str) -> None:
@@ -38,6 +51,7 @@ def change_password(session: so.Session, actor: User, *, current: str, new: str,
         raise ValidationError(errors)
     with unit_of_work(session):
         actor.password_hash = hash_password(new)
+        sign_ins.end_all(session, actor, "password_changed", keep=actor.sign_in_token)
         audit(session, actor, "change_password", actor)
 
 
@@ -55,6 +69,8 @@ def set_active(session: so.Session, actor: User, user: User, active: bool) -> Us
         raise ValidationError({"is_active": _l("You cannot disable your own account.")})
     with unit_of_work(session):
         user.is_active = active
+        if not active:
+            sign_ins.end_all(session, user, "disabled")
         audit(session, actor, "enable_user" if active else "disable_user", user)
     return user
 
@@ -99,4 +115,5 @@ def reset_password(session: so.Session, actor: User, user: User, new: str) -> No
         raise ValidationError({"password": _l("The password needs at least %(n)d characters.", n=MIN_PASSWORD)})
     with unit_of_work(session):
         user.password_hash = hash_password(new)
+        sign_ins.end_all(session, user, "password_reset")
         audit(session, actor, "reset_password", user)
