@@ -49,6 +49,11 @@
   });
   document.querySelectorAll("[data-decision] select.decision").forEach(syncDecision);
 
+  // Print buttons (no inline handlers: the Content-Security-Policy forbids them).
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+
   // On a phone, big diagrams start folded so that the page's main content comes first.
   if (window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {
     document.querySelectorAll("details[data-collapse-on-phone]").forEach(function (details) {
