@@ -27,9 +27,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from projectunion import auth, i18n, protection, security_headers
+    from projectunion import audit_chain, auth, i18n, protection, security_headers
 
     db.init_app(app)
+    audit_chain.init_app(app)
     security_headers.init_app(app)
     protection.init_app(app)
     i18n.init_app(app)

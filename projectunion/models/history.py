@@ -34,6 +34,9 @@ class StateChange(Base):
     actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     at: so.Mapped[dt.datetime] = so.mapped_column(Timestamp, default=utcnow)
     data: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+    # Sealed at commit by projectunion.audit_chain: position in the chain and hash over content + previous hash.
+    chain_seq: so.Mapped[int | None] = so.mapped_column(unique=True)
+    chain_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64))
 
 
 class AuditEvent(Base):
@@ -49,3 +52,5 @@ class AuditEvent(Base):
     object_type: so.Mapped[str] = so.mapped_column(sa.String(40))
     object_id: so.Mapped[int | None]
     data: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+    chain_seq: so.Mapped[int | None] = so.mapped_column(unique=True)
+    chain_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64))
