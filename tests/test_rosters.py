@@ -289,7 +289,7 @@ def test_a_crash_mid_commit_leaves_no_half_roster(f, db_session, boss, crew, mon
     def crash(session, values):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(rosters, "_insert_members", crash)
+    monkeypatch.setattr(rosters.importing, "_insert_members", crash)
     data = text_file([person(1, phone="13900000009"), person(2), person(3)])
     with pytest.raises(RuntimeError):
         rosters.import_roster(db_session, boss, crew, data, dry_run=False)
