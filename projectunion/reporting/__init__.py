@@ -33,6 +33,7 @@ as SQL), ``reports`` (totals and breakdowns) and ``drilldown`` (the rows behind
 one number). Callers use the names below, from ``projectunion.reporting``.
 """
 
+from projectunion.permissions import can_view_reports  # the dashboard asks here
 from projectunion.reporting.drilldown import Listing, drill, drill_all
 from projectunion.reporting.metrics import (
     BY_NAME,
@@ -50,7 +51,7 @@ from projectunion.reporting.metrics import (
 )
 from projectunion.reporting.period import MAX_PERIODS, Bucket, Period, buckets, make_period, parse_date
 from projectunion.reporting.reports import Report, Row, jsonable, nest, report, totals
-from projectunion.reporting.scope import can_view_reports, city, resolve_scope, scope_choices
+from projectunion.reporting.scope import city, resolve_scope, scope_choices
 
 __all__ = [
     "BY_NAME",

@@ -5,23 +5,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from projectunion import permissions
 from projectunion.exceptions import PermissionDenied, ValidationError
 from projectunion.i18n import _l
 from projectunion.models import (
     Jurisdiction,
     User,
 )
-
-REPORT_ROLES = ("union_staff", "city_staff", "admin")
-
-
-def can_view_reports(user: User | None) -> bool:
-    """City staff and administrators see every total; district and town staff those of their jurisdiction."""
-    if user is None:
-        return False
-    if user.role == "union_staff":
-        return user.jurisdiction is not None
-    return user.role in REPORT_ROLES
 
 
 def city(session: so.Session) -> Jurisdiction | None:
@@ -35,7 +25,7 @@ def resolve_scope(session: so.Session, actor: User | None, code: str | None = No
 
     ``actor=None`` is the command line (an operator with access to the database itself).
     """
-    if actor is not None and not can_view_reports(actor):
+    if actor is not None and not permissions.can_view_reports(actor):
         raise PermissionDenied(_l("Only union and city staff can see the totals."))
     own = actor.jurisdiction if actor is not None and actor.role == "union_staff" else None
     code = (code or "").strip()

@@ -15,8 +15,9 @@ The package: ``reading`` (the file and its header), ``checking`` (one row),
 ``importing`` (preview and commit) and ``exporting`` (the file back out).
 """
 
+from projectunion.permissions import can_export_roster  # the crew page asks here
 from projectunion.services.rosters.checking import RosterRow
-from projectunion.services.rosters.exporting import can_export_roster, export_csv, export_rows, export_xlsx
+from projectunion.services.rosters.exporting import export_csv, export_rows, export_xlsx
 from projectunion.services.rosters.importing import MAX_ROWS, RosterResult, import_roster
 from projectunion.services.rosters.reading import (
     ALIASES,

@@ -17,15 +17,10 @@ from projectunion.services.rosters.reading import _FORMULA_START, EXPORT_HEADERS
 from projectunion.services.transaction import audit, unit_of_work
 
 
-def can_export_roster(user: User, crew: Crew) -> bool:
-    """Exports carry full ID numbers: the company itself and administrators only."""
-    return crew_service.can_manage_crew(user, crew)
-
-
 def export_rows(session: so.Session, actor: User, crew: Crew) -> list[list[Any]]:
     """Header and one row per current member, in the import's own format; audited."""
     permissions.require(crew_service.can_view_crew(actor, crew), private=True)
-    permissions.require(can_export_roster(actor, crew))
+    permissions.require(permissions.can_export_roster(actor, crew))
     members = crew_service.current_members(session, crew)
     p = protector()
     rows: list[list[Any]] = [[EXPORT_HEADERS[name] for name in FIELDS]]
