@@ -17,7 +17,7 @@ The package: ``reading`` (the file and its header), ``checking`` (one row),
 
 from projectunion.permissions import can_export_roster  # the crew page asks here
 from projectunion.services.rosters.checking import RosterRow
-from projectunion.services.rosters.exporting import export_csv, export_rows, export_xlsx
+from projectunion.services.rosters.exporting import export_csv, export_table, export_xlsx
 from projectunion.services.rosters.importing import MAX_ROWS, RosterResult, import_roster
 from projectunion.services.rosters.reading import (
     ALIASES,
@@ -49,7 +49,7 @@ __all__ = [
     "can_export_roster",
     "decode_text",
     "export_csv",
-    "export_rows",
+    "export_table",
     "export_xlsx",
     "header_key",
     "import_roster",

@@ -13,6 +13,7 @@ from typing import Any
 import python_calamine
 
 from projectunion.exceptions import ValidationError
+from projectunion.exports import FORMULA_STARTS
 from projectunion.i18n import _l
 
 FIELDS = ("name", "id_number", "phone", "trade", "entered_on")
@@ -75,7 +76,6 @@ ALIASES = {
 }
 _HEADER_INDEX = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
 _HEADER_NOISE = re.compile(r"[\s*＊:：_\-]|[(（【\[].*?[)）】\]]")
-_FORMULA_START = ("=", "+", "-", "@")
 
 MAX_BYTES = 10 * 1024 * 1024
 HEADER_SEARCH_ROWS = 10
@@ -199,7 +199,7 @@ def _cell(value: Any) -> Any:
         value = value.strip()
         if not value:
             return None
-        if len(value) > 1 and value[0] == "'" and value[1] in _FORMULA_START:
+        if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_STARTS:
             return value[1:]
     return value
 
