@@ -160,10 +160,7 @@ class Loader:
             self.session,
             actor,
             crew.row,
-            id_number=person.number,
-            name=person.name,
-            phone=person.phone,
-            trade=person.trade,
+            **person.identity(),
             joined_on=on,
         )
         person.crew_member = (crew, member.id)
@@ -182,10 +179,7 @@ class Loader:
             self.session,
             self.users[p.manager],
             p.row.union,
-            id_number=person.number,
-            name=person.name,
-            phone=person.phone,
-            trade=person.trade,
+            **person.identity(),
             joined_on=stint.joined_on,
             transfer=True,
             source="crew",
@@ -202,10 +196,7 @@ class Loader:
             self.session,
             self.union_actor(union),
             union,
-            id_number=person.number,
-            name=person.name,
-            phone=person.phone,
-            trade=person.trade,
+            **person.identity(),
             joined_on=on,
         )
         person.worker_id = membership.worker_id
@@ -294,10 +285,7 @@ class Loader:
                 memberships.apply(
                     self.session,
                     p.row.union,
-                    id_number=person.number,
-                    name=person.name,
-                    phone=person.phone,
-                    trade=person.trade,
+                    **person.identity(),
                     contractor_id=crew.contractor.row.id,
                     crew_id=crew.row.id,
                 )

@@ -67,6 +67,10 @@ class Person:
     worker_id: int | None = None
     crew_member: tuple[CrewPlan, int] | None = None  # while replaying: current crew and row id
 
+    def identity(self) -> dict[str, str | None]:
+        """Who they are, as the enrolment, application and crew services take it."""
+        return {"id_number": self.number, "name": self.name, "phone": self.phone, "trade": self.trade}
+
 
 class People:
     """Valid, realistic and unique ID numbers, names and phones."""

@@ -22,7 +22,7 @@ from projectunion.models import (
     wage_case_workers,
 )
 from projectunion.realname import PROVINCES
-from projectunion.reporting.metrics import SERVICE_KIND_LABELS, TIME_DIMENSIONS, Metric, metric
+from projectunion.reporting.metrics import NONE_RECORDED_LABELS, SERVICE_KIND_LABELS, TIME_DIMENSIONS, Metric, metric
 from projectunion.reporting.period import Bucket, Period, buckets
 from projectunion.reporting.scope import _places
 from projectunion.reporting.sources import SOURCES, _number, _Services, _Source, _Unions, _WageCases
@@ -64,13 +64,7 @@ def _group_filter(session, src: _Source, scope, by: str, key: str, items: Sequen
         raise NotFound(_l("This period is not part of the report."))
     expr = src.key(by)
     if key == "":
-        label = {
-            "district": _l("Unions of the city itself"),
-            "town": _l("Unions above town level"),
-            "trade": _l("Trade not recorded"),
-            "contractor": _l("No contractor recorded"),
-        }.get(by, "—")
-        return None, expr.is_(None), label
+        return None, expr.is_(None), NONE_RECORDED_LABELS.get(by, "—")
     if by in ("district", "town"):
         place = session.scalars(sa.select(Jurisdiction).where(Jurisdiction.code == key)).first()
         if place is None or place.level != by or (scope is not None and place not in _places(session, scope, by)):

@@ -32,6 +32,14 @@ SERVICE_KIND_LABELS = {
     "holiday_visit": _l("Holiday visit"),
 }
 
+#: The group of a breakdown where nothing is recorded (its key is '').
+NONE_RECORDED_LABELS = {
+    "district": _l("Unions of the city itself"),
+    "town": _l("Unions above town level"),
+    "trade": _l("Trade not recorded"),
+    "contractor": _l("No contractor recorded"),
+}
+
 TOTAL_RULE_LABELS = {
     "sum": _l("The total is the sum of the rows."),
     "distinct": _l(

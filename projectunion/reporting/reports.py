@@ -18,7 +18,7 @@ from projectunion.models import (
     Jurisdiction,
 )
 from projectunion.realname import PROVINCES
-from projectunion.reporting.metrics import DIMENSIONS, METRICS, TIME_DIMENSIONS, Metric
+from projectunion.reporting.metrics import DIMENSIONS, METRICS, NONE_RECORDED_LABELS, TIME_DIMENSIONS, Metric
 from projectunion.reporting.period import Bucket, Period, buckets
 from projectunion.reporting.scope import _places
 from projectunion.reporting.sources import SOURCES, _bucket_table, _number, _Source
@@ -185,8 +185,7 @@ def _rows(session, scope, by, metrics, grouped, items) -> list[Row]:
         for place in _places(session, scope, by):
             rows.append(Row(place.code, place.name, values(place.id)))
         if None in grouped:
-            label = _l("Unions of the city itself") if by == "district" else _l("Unions above town level")
-            rows.append(Row("", label, values(None)))
+            rows.append(Row("", NONE_RECORDED_LABELS[by], values(None)))
         return rows
     keys = sorted((k for k in grouped if k is not None), key=str)
     if by == "origin":
@@ -197,6 +196,5 @@ def _rows(session, scope, by, metrics, grouped, items) -> list[Row]:
         names = dict(session.execute(sa.select(Contractor.id, Contractor.name).where(Contractor.id.in_(keys))).all())
         rows = sorted((Row(str(k), names.get(k, str(k)), values(k)) for k in keys), key=lambda r: str(r.label))
     if None in grouped:
-        rows.append(Row("", {"trade": _l("Trade not recorded"), "contractor": _l("No contractor recorded")}.get(by, "—"),
-                        values(None)))  # fmt: skip
+        rows.append(Row("", NONE_RECORDED_LABELS.get(by, "—"), values(None)))
     return rows

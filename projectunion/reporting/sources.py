@@ -86,6 +86,13 @@ class _Source(abc.ABC):
             frm = frm.join(self.j, self.j.c.id == self.u.c.jurisdiction_id)
         return frm
 
+    def with_person(self, frm, worker_id, by: str | None):
+        """Joined to the worker when the breakdown is by one of their own traits (trade, origin)."""
+        return frm.join(self.w, self.w.c.id == worker_id) if by in PERSON_DIMENSIONS else frm
+
+    def person_key(self, by: str) -> sa.ColumnElement:
+        return self.w.c.trade if by == "trade" else self.w.c.origin_province_code
+
     @abc.abstractmethod
     def from_(self, by: str | None, full: bool = False) -> sa.FromClause:
         """The rows, joined to what the grouping, the scope or the metrics need (``full``: everything, for lists)."""
@@ -138,9 +145,7 @@ class _Members(_Source):
 
     def from_(self, by, full=False):
         frm = self.with_place(self.m, self.m.c.union_id, by, full, self.needs_union)
-        if by in PERSON_DIMENSIONS:
-            frm = frm.join(self.w, self.w.c.id == self.m.c.worker_id)
-        return frm
+        return self.with_person(frm, self.m.c.worker_id, by)
 
     def where(self, first, last, metrics=()):
         m = self.m
@@ -166,9 +171,7 @@ class _Members(_Source):
     def key(self, by):
         if by in ("district", "town"):
             return self.jurisdiction_key(by)
-        return {"trade": self.w.c.trade, "origin": self.w.c.origin_province_code, "contractor": self.m.c.contractor_id}[
-            by
-        ]
+        return self.m.c.contractor_id if by == "contractor" else self.person_key(by)
 
 
 class _Firsts(_Members):
@@ -317,17 +320,13 @@ class _WageWorkers(_WageCases):
 
     def from_(self, by, full=False):
         frm = super().from_(by, full).join(self.cw, self.cw.c.wage_case_id == self.wc.c.id)
-        if by in PERSON_DIMENSIONS:
-            frm = frm.join(self.w, self.w.c.id == self.cw.c.worker_id)
-        return frm
+        return self.with_person(frm, self.cw.c.worker_id, by)
 
     def value(self, metric):
         return self.cw.c.worker_id
 
     def key(self, by):
-        if by in PERSON_DIMENSIONS:
-            return self.w.c.trade if by == "trade" else self.w.c.origin_province_code
-        return super().key(by)
+        return self.person_key(by) if by in PERSON_DIMENSIONS else super().key(by)
 
 
 class _Services(_Source):
@@ -344,11 +343,7 @@ class _Services(_Source):
         self.row_id = self.s.c.id
 
     def from_(self, by, full=False):
-        s = self.s
-        frm = self.with_place(s, s.c.union_id, by, full)
-        if by in PERSON_DIMENSIONS:
-            frm = frm.join(self.w, self.w.c.id == s.c.worker_id)
-        return frm
+        return self.with_person(self.with_place(self.s, self.s.c.union_id, by, full), self.s.c.worker_id, by)
 
     def where(self, first, last, metrics=()):
         s = self.s
@@ -364,7 +359,7 @@ class _Services(_Source):
     def key(self, by):
         if by in ("district", "town"):
             return self.jurisdiction_key(by)
-        return self.w.c.trade if by == "trade" else self.w.c.origin_province_code
+        return self.person_key(by)
 
 
 SOURCES: dict[str, type[_Source]] = {
