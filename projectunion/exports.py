@@ -5,6 +5,15 @@ No cell may start a formula: a text cell that begins with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return gets a leading apostrophe in CSV (what Excel
 itself shows for text typed that way), and is written as a plain string cell —
 never a formula — in XLSX. Numbers stay numbers.
+
+Text that looks like a number but is not one (an ID number, a phone) is
+marked ``Text``: Excel would read "371002198503040012" as a number and keep
+only 15 of its digits. In XLSX it is a cell formatted as text; in CSV it ends
+with a tab, which makes Excel take the cell as text (the roster import strips
+it again). Sheet names lose the characters Excel refuses (``/`` in a crew's
+name, say) and are cut to 31 characters.
+
+Every CSV and XLSX file the application writes goes through this module.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from projectunion import reporting
 from projectunion.i18n import _l
@@ -30,6 +40,16 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 #: Excel's limits on a sheet name.
 _SHEET_NAME_MAX = 31
 _SHEET_NAME_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
+
+
+class Text(str):
+    """Text that must stay text in Excel however much it looks like a number."""
+
+    __slots__ = ()
+
+
+#: What ends a ``Text`` cell in CSV, so that Excel does not read it as a number.
+TEXT_MARK = "\t"
 
 
 def _is_number(value: Any) -> bool:
@@ -49,7 +69,9 @@ def csv_cell(value: Any) -> str:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    if text.startswith(FORMULA_STARTS):
+        text = "'" + text
+    return text + TEXT_MARK if isinstance(value, Text) and text else text
 
 
 def iter_csv(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
@@ -76,10 +98,17 @@ def sheet_title(title: Any) -> str:
     return cleaned[:_SHEET_NAME_MAX]
 
 
-def xlsx_bytes(header: Sequence[Any], rows: Iterable[Sequence[Any]], title: Any = "Sheet") -> bytes:
-    """An XLSX workbook of one sheet; text is never a formula, money has two decimals, dates are dates."""
+def xlsx_bytes(
+    header: Sequence[Any], rows: Iterable[Sequence[Any]], title: Any = "Sheet", widths: Sequence[float] = ()
+) -> bytes:
+    """An XLSX workbook of one sheet; text is never a formula, money has two decimals, dates are dates.
+
+    ``widths`` are the first columns' widths, in characters.
+    """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title(title))
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     bold = Font(bold=True)
 
     def cell(value: Any, *, heading: bool = False) -> WriteOnlyCell:
@@ -93,6 +122,7 @@ def xlsx_bytes(header: Sequence[Any], rows: Iterable[Sequence[Any]], title: Any 
         else:
             c = WriteOnlyCell(sheet, value=str(value))
             c.data_type = "s"  # a string, even when it begins with "=": never a formula
+            c.number_format = "@"  # and it stays text when someone edits it in Excel
         if heading:
             c.font = bold
         return c

@@ -126,3 +126,22 @@ def require_visible(user: User, obj: Any, session: so.Session | None = None) -> 
         require(can_view_worker(session, user, obj), private=True)
     else:
         raise TypeError(type(obj))
+
+
+REPORT_ROLES = ("union_staff", "city_staff", "admin")
+
+
+def can_view_reports(user: User | None) -> bool:
+    """City staff and administrators see every total; district and town staff those of their jurisdiction."""
+    if user is None:
+        return False
+    if user.role == "union_staff":
+        return user.jurisdiction is not None
+    return user.role in REPORT_ROLES
+
+
+def can_export_roster(user: User, crew: Crew) -> bool:
+    """Exports carry full ID numbers: the company itself and administrators only."""
+    from projectunion.services.crews import can_manage_crew  # services.crews imports this module
+
+    return can_manage_crew(user, crew)

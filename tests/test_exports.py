@@ -87,3 +87,15 @@ def test_report_table_has_the_total_and_says_how_it_relates_to_the_rows(app):
     assert header == ["District", "New members", "Members during the period"]
     assert rows[:3] == [["环翠区", 2, 3], ["文登区", 1, 2], ["Total", 3, 4]]
     assert rows[3] == ["How the total relates to the rows", "sum of the rows", "distinct people, not the sum"]
+
+
+def test_an_id_number_stays_text_in_both_formats():
+    number = "371002198503040012"
+    assert parse_csv(exports.csv_bytes(["身份证号"], [[exports.Text(number)], [exports.Text("")]])) == [
+        ["身份证号"],
+        [number + "\t"],  # Excel reads a cell with a tab as text, not as 3.71002E+17
+        [""],
+    ]
+    sheet = load_workbook(io.BytesIO(exports.xlsx_bytes(["身份证号"], [[exports.Text(number)]], widths=[22]))).active
+    assert sheet["A2"].value == number and sheet["A2"].data_type == "s" and sheet["A2"].number_format == "@"
+    assert sheet.column_dimensions["A"].width == 22

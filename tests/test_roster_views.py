@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import csv
 import datetime as dt
 import io
 import re
@@ -131,3 +132,72 @@ def test_export_downloads_the_import_format(client, db_session, boss, crew):
     assert csv_response.mimetype == "text/csv" and csv_response.data.startswith(b"\xef\xbb\xbf")
     round_trip = upload(client, crew, csv_response.data, "back.csv")
     assert "Nothing would change" in text(round_trip)
+
+
+def test_a_crew_whose_name_excel_refuses_as_a_sheet_name_still_exports(client, db_session, boss, company):
+    """Excel refuses "/" in a sheet name: the sheet is named without it, and nothing else changes."""
+    crew = crews.create_crew(db_session, boss, company, name="钢筋/木工班", created_on=dt.date(2024, 1, 1))
+    sign_in(client, boss)
+    commit(client, crew, upload(client, crew, text_file([person(1), person(2, "阿依古丽·买买提")]), "r.csv"))
+
+    response = client.get(f"/crews/{crew.id}/roster.xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    assert sheet.title == "钢筋 木工班"
+    assert [[c.value for c in row][:2] for row in sheet.iter_rows()] == [
+        ["姓名", "身份证号"],
+        ["工人1", person(1)[1]],
+        ["阿依古丽·买买提", person(2)[1]],
+    ]
+    assert sheet["B2"].data_type == "s"
+
+    csv_response = client.get(f"/crews/{crew.id}/roster.csv")
+    assert csv_response.status_code == 200
+    lines = list(csv.reader(io.StringIO(csv_response.data.decode("utf-8-sig"))))
+    assert [line[:2] for line in lines] == [
+        ["姓名", "身份证号"],
+        ["工人1", person(1)[1] + "\t"],
+        ["阿依古丽·买买提", person(2)[1] + "\t"],
+    ]
+    for data, name in ((response.data, "back.xlsx"), (csv_response.data, "back.csv")):
+        assert "Nothing would change" in text(upload(client, crew, data, name))
+
+
+_EXCEL_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_EXCEL_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def through_excel(data: bytes) -> bytes:
+    """What opening a CSV in Excel (General format, Chinese locale) and saving it as "CSV UTF-8" writes.
+
+    A model of the two conversions that matter here, not Excel itself: a field that reads as a
+    number becomes one (a double: 15 significant digits) and is saved as General shows it in a
+    default-width column, up to 11 digits as they are, longer in scientific notation
+    (371002198503040012 → 3.71002E+17); an ISO date is saved as 2024/3/1. Other text is kept.
+    """
+
+    def cell(value: str) -> str:
+        if _EXCEL_NUMBER.fullmatch(value):
+            number = float(value)
+            if number.is_integer() and len(str(abs(int(number)))) <= 11:
+                return str(int(number))
+            mantissa, exponent = f"{number:.5E}".split("E")
+            return f"{mantissa.rstrip('0').rstrip('.')}E{exponent[0]}{int(exponent[1:]):02d}"
+        if date := _EXCEL_DATE.fullmatch(value):
+            return f"{int(date[1])}/{int(date[2])}/{int(date[3])}"
+        return value
+
+    rows = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([cell(v) for v in row] for row in rows)
+    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+
+
+def test_the_csv_export_survives_a_round_trip_through_excel(client, db_session, boss, crew):
+    sign_in(client, boss)
+    commit(client, crew, upload(client, crew, text_file([person(1), person(2)]), "r.csv"))
+    saved = through_excel(client.get(f"/crews/{crew.id}/roster.csv").data)
+
+    ids = [line[1].strip() for line in csv.reader(io.StringIO(saved.decode("utf-8-sig")))][1:]
+    assert ids == [person(1)[1], person(2)[1]]  # all 18 characters, not 3.71002E+17
+    assert "Nothing would change" in text(upload(client, crew, saved, "saved-by-excel.csv"))

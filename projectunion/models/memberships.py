@@ -39,7 +39,7 @@ class Membership(Base):
         ),
         sa.Index("ix_memberships_union_state", "union_id", "state"),
         sa.Index("ix_memberships_worker_joined", "worker_id", "joined_on"),
-        # Each worker's first membership, for the totals (reporting._Firsts): the candidates, covered.
+        # Each worker's first membership, for the totals (reporting.sources._Firsts): the candidates, covered.
         sa.Index(
             "ix_memberships_first_candidates",
             "worker_id",
