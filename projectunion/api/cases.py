@@ -143,7 +143,9 @@ def get_wage_case(actor: User, case_id: int):
 def wage_case_event(actor: User, case_id: int, body: WageCaseEvent):
     session = get_session()
     case = _visible_case(session, actor, case_id)
-    fire_event(session, actor, case, body.event, on=body.on, **body.model_dump(include={"amount_recovered"}, exclude_none=True))
+    fire_event(
+        session, actor, case, body.event, on=body.on, **body.model_dump(include={"amount_recovered"}, exclude_none=True)
+    )
     return case
 
 

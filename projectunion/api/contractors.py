@@ -30,9 +30,7 @@ ContractorKind = Choice(CONTRACTOR_KINDS)
 DEFAULT_TODAY = _l("Default today.")
 
 
-class Contractor(
-    Answer, json_schema_extra=described(_l("A construction or labour-service company (施工/劳务企业)."))
-):
+class Contractor(Answer, json_schema_extra=described(_l("A construction or labour-service company (施工/劳务企业)."))):
     id: Id
     name: Text(200)
     uscc: Text(18) = Field(description=_l("Unified social credit code."))
@@ -47,9 +45,7 @@ class ContractorCreate(Request):
 
 class Crew(
     Answer,
-    json_schema_extra=described(
-        _l("A contractor's team (班组). Being in a crew does not make anyone a union member.")
-    ),
+    json_schema_extra=described(_l("A contractor's team (班组). Being in a crew does not make anyone a union member.")),
 ):
     id: Id
     contractor_id: Id

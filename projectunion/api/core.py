@@ -1,8 +1,8 @@
 """Declaring API operations: one decorator registers the Flask route and the
 operation's entry in the OpenAPI document, and does for every call what every
 call needs — bearer-token sign-in, the user's language, validation of the
-query, body or form against their shapes, and writing the answer through its
-response shape."""
+query, body or form by their pydantic models, and writing the answer through
+its response model."""
 
 from __future__ import annotations
 
@@ -247,6 +247,7 @@ def authenticate() -> User | Response:
 
 
 # Lists ---------------------------------------------------------------------
+
 
 class ListQuery(Query):
     """The parameters of every list; a list's filters are added by subclassing."""

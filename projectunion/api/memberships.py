@@ -67,9 +67,7 @@ def continuations(session: so.Session, ids: Sequence[int]) -> dict[int, int]:
     if not ids:
         return {}
     rows = session.execute(
-        sa.select(MembershipRow.transferred_from_id, MembershipRow.id).where(
-            MembershipRow.transferred_from_id.in_(ids)
-        )
+        sa.select(MembershipRow.transferred_from_id, MembershipRow.id).where(MembershipRow.transferred_from_id.in_(ids))
     )
     return dict(rows.all())
 

@@ -194,7 +194,9 @@ def _utc(value: dt.datetime) -> str:
 
 
 Timestamp = Annotated[
-    dt.datetime, PlainSerializer(_utc, return_type=str, when_used="json"), WithJsonSchema({"type": "string", "format": "date-time"})
+    dt.datetime,
+    PlainSerializer(_utc, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
 """A moment (UTC), only ever answered."""
 

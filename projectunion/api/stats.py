@@ -57,10 +57,14 @@ class TotalsRow(Totals):
     label: Text(min_length=0)
 
 
-class Stats(Answer, json_schema_extra=described(_l("The totals of DESIGN.md, under the same names as `projectunion stats`."))):
+class Stats(
+    Answer, json_schema_extra=described(_l("The totals of DESIGN.md, under the same names as `projectunion stats`."))
+):
     from_: Date = Field(validation_alias=AliasPath("period", "start"), serialization_alias="from")
     to: Date = Field(validation_alias=AliasPath("period", "end"))
-    as_of: Date = Field(validation_alias=AliasPath("period", "as_of"), description=_l("Nothing after this date counts."))
+    as_of: Date = Field(
+        validation_alias=AliasPath("period", "as_of"), description=_l("Nothing after this date counts.")
+    )
     on: Date = Field(
         validation_alias=AliasPath("period", "last"),
         description=_l("The last day counted: the end of the period or the as-of date."),
