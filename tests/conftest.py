@@ -85,3 +85,17 @@ def f(db_session):
     from tests.factories import Factories
 
     return Factories(db_session)
+
+
+@pytest.fixture
+def as_user(client, db_session):
+    """``as_user(user, language="en")``: an API client signed in with a fresh token of ``user``."""
+    from tests.api_support import client_for
+
+    return lambda user, language="en": client_for(client, db_session, user, language)
+
+
+@pytest.fixture
+def admin(f, as_user):
+    """An API client signed in as the administrator."""
+    return as_user(f.admin)

@@ -12,52 +12,10 @@ from flask_babel import force_locale, gettext
 from projectunion.api.core import OPERATIONS
 from projectunion.models import ApiToken
 from projectunion.services import users
+from tests.api_support import Api, error
 from tests.factories import id_number
 
 DAY = dt.date(2024, 3, 1)
-
-
-class Api:
-    """A client that signs in with one user's bearer token."""
-
-    def __init__(self, client, token: str | None, language: str | None = None):
-        self.client, self.token, self.language = client, token, language
-
-    def headers(self) -> dict[str, str]:
-        headers = {}
-        if self.token is not None:
-            headers["Authorization"] = f"Bearer {self.token}"
-        if self.language is not None:
-            headers["Accept-Language"] = self.language
-        return headers
-
-    def get(self, path: str, **params):
-        return self.client.get(f"/api/v1{path}", query_string=params, headers=self.headers())
-
-    def post(self, path: str, json=None, **kw):
-        return self.client.post(f"/api/v1{path}", json=json, headers=self.headers(), **kw)
-
-
-def client_for(client, session, user, language: str | None = "en") -> Api:
-    """An API client with a fresh token of ``user`` (English messages unless told otherwise)."""
-    return Api(client, users.create_token(session, None, user, "test"), language)
-
-
-@pytest.fixture
-def as_user(client, db_session):
-    return lambda user, language="en": client_for(client, db_session, user, language)
-
-
-@pytest.fixture
-def admin(f, as_user):
-    return as_user(f.admin)
-
-
-def error(response) -> dict:
-    body = response.get_json()
-    assert set(body) == {"error"}, body
-    assert {"code", "message"} <= set(body["error"]), body
-    return body["error"]
 
 
 # Sign-in -------------------------------------------------------------------
@@ -187,6 +145,21 @@ def test_body_must_be_a_json_object(admin):
     assert error(admin.post("/projects", json=[1, 2]))["fields"] == {"body": "Send a JSON object."}
 
 
+def test_every_bad_field_is_reported_at_once_in_the_clients_language(f, as_user):
+    body = project_body(name=7, planned_start="2024-02-30", general_contractor_id=0, permitno="x")
+    del body["permit_no"]
+    response = as_user(f.admin, language="zh-CN").post("/projects", json=body)
+    assert response.status_code == 400
+    assert error(response)["fields"] == {
+        "name": chinese("Enter text."),
+        "permit_no": chinese("This field is required."),
+        "planned_start": chinese("Enter a date as YYYY-MM-DD, e.g. 2024-03-01."),
+        "general_contractor_id": chinese("Enter a number from %(low)s to %(high)s.") % {"low": 1, "high": 2**31 - 1},
+        "permitno": chinese("Unknown field."),
+    }
+    assert as_user(f.admin).get("/projects").get_json()["items"] == []
+
+
 def test_unknown_fields_are_refused_not_ignored(f, admin):
     response = admin.post(
         "/projects", json={"name": "A", "permit_no": "P-1", "town_code": "371002005", "permitno": "x"}
@@ -244,6 +217,16 @@ def test_register_project_refuses_bad_fields(f, admin, values, field, message):
     assert error(response)["code"] == "validation_error"
     assert error(response)["fields"][field] == message
     assert admin.get("/projects").get_json()["items"] == []
+
+
+def test_query_parameters_are_checked_like_bodies(f, admin):
+    response = admin.get("/projects", limit="201", state="", sort="name")
+    assert error(response)["fields"] == {
+        "limit": "Enter a number from 1 to 200.",
+        "state": "Give a value or leave the parameter out.",
+        "sort": "Unknown parameter.",
+    }
+    assert error(admin.get("/workers"))["fields"] == {"id_number": "This parameter is required."}
 
 
 def test_register_project_twice_names_the_permit_number(f, admin):

@@ -9,21 +9,11 @@ import io
 import pytest
 
 from projectunion.services import crews
+from tests.api_support import error
 from tests.factories import id_number, uscc
-from tests.test_api_contract import client_for, error
 
 DAY = dt.date(2024, 3, 1)
 HEADER = ["姓名", "身份证号", "手机号", "工种", "进场日期"]
-
-
-@pytest.fixture
-def as_user(client, db_session):
-    return lambda user: client_for(client, db_session, user)
-
-
-@pytest.fixture
-def admin(f, as_user):
-    return as_user(f.admin)
 
 
 @pytest.fixture
@@ -175,6 +165,16 @@ def test_roster_upload_refuses_a_bad_form(boss, crew, form, field):
     )
     assert response.status_code == 400
     assert field in error(response)["fields"]
+
+
+def test_roster_upload_sent_as_text_asks_for_a_file(boss, crew):
+    response = boss.client.post(
+        f"/api/v1/crews/{crew.id}/roster",
+        data={"file": "姓名,身份证号"},
+        headers=boss.headers(),
+        content_type="multipart/form-data",
+    )
+    assert error(response)["fields"] == {"file": "Send a file."}
 
 
 def test_roster_scope(f, as_user, crew):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tests.api_support import Api
 from tests.factories import id_number
-from tests.test_api_contract import Api
 
 WORKERS = 50
 MOVED = 8  # of the 50, members of the town's regional union before the project

@@ -7,20 +7,10 @@ import datetime as dt
 import pytest
 
 from projectunion.services import crews
+from tests.api_support import error
 from tests.factories import id_number
-from tests.test_api_contract import client_for, error
 
 DAY = dt.date(2024, 3, 1)
-
-
-@pytest.fixture
-def as_user(client, db_session):
-    return lambda user: client_for(client, db_session, user)
-
-
-@pytest.fixture
-def admin(f, as_user):
-    return as_user(f.admin)
 
 
 # Workers ---------------------------------------------------------------------

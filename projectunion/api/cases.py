@@ -2,107 +2,101 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy.orm as so
+from pydantic import Field, computed_field
 
 from projectunion import lifecycle, permissions
-from projectunion.api.common import event_data, get_or_404, history_operation, union_ref
+from projectunion.api.common import get_or_404, history_operation, union_ref
 from projectunion.api.core import operation
-from projectunion.api.schema import Choice, Date, Field, Id, List, Money, Shape, Text
+from projectunion.api.schema import (
+    Answer,
+    Choice,
+    Date,
+    Id,
+    IdsOf,
+    Money,
+    Request,
+    Text,
+    UniqueList,
+    described,
+)
 from projectunion.db import get_session
 from projectunion.exceptions import ValidationError
 from projectunion.i18n import _l
 from projectunion.lifecycle.declarations import WAGE_CASE as WAGE_CASE_MACHINE
-from projectunion.models import ServiceRecord, User, WageCase, Worker
+from projectunion.models import ServiceRecord as ServiceRecordRow
+from projectunion.models import User, Worker
+from projectunion.models import WageCase as WageCaseRow
 from projectunion.models.service_records import SERVICE_KINDS
 from projectunion.services import service_records, wage_cases
 from projectunion.services.events import fire_event
 
-WAGE_CASE = Shape(
-    "WageCase",
-    {
-        "id": Field(Id()),
-        "union_id": Field(Id()),
-        "contractor_id": Field(Id(), nullable=True),
-        "state": Field(Choice(WAGE_CASE_MACHINE.states)),
-        "summary": Field(Text(max_length=500, multiline=True)),
-        "opened_on": Field(Date()),
-        "resolved_on": Field(Date(), nullable=True),
-        "amount_claimed": Field(Money()),
-        "amount_recovered": Field(Money()),
-        "worker_ids": Field(List(Id())),
-        "allowed_events": Field(List(Choice(WAGE_CASE_MACHINE.events()))),
-    },
-    description=_l("A wage-arrears case (欠薪); an open case blocks its union's dissolution."),
-)
-
-WAGE_CASE_CREATE = Shape(
-    "WageCaseCreate",
-    {
-        "union_id": Field(Id()),
-        "summary": Field(Text(max_length=500, multiline=True)),
-        "amount_claimed": Field(Money()),
-        "worker_ids": Field(List(Id(), max_items=1000, unique=True), description=_l("The workers owed wages.")),
-        "contractor_id": Field(Id(), required=False, nullable=True),
-        "opened_on": Field(Date(), required=False, nullable=True, description=_l("Default today.")),
-    },
-)
-
-WAGE_CASE_EVENT = Shape(
-    "WageCaseEvent",
-    {
-        "event": Field(Choice(WAGE_CASE_MACHINE.events())),
-        "on": Field(Date(), required=False, nullable=True, description=_l("When it happened; default today.")),
-        "amount_recovered": Field(Money(), required=False, nullable=True, description=_l("For `resolve`.")),
-    },
-)
-
-SERVICE_RECORD = Shape(
-    "ServiceRecord",
-    {
-        "id": Field(Id()),
-        "kind": Field(Choice(SERVICE_KINDS)),
-        "worker_id": Field(Id()),
-        "union_id": Field(Id()),
-        "served_on": Field(Date()),
-        "amount": Field(Money()),
-        "note": Field(Text(max_length=500, multiline=True), nullable=True),
-    },
-    description=_l("One service given to one worker: training, hardship aid, student aid, legal aid, a visit."),
-)
-
-SERVICE_RECORD_CREATE = Shape(
-    "ServiceRecordCreate",
-    {
-        "union_id": Field(Id()),
-        "worker_id": Field(Id()),
-        "kind": Field(Choice(SERVICE_KINDS)),
-        "served_on": Field(Date(), required=False, nullable=True, description=_l("Default today.")),
-        "amount": Field(Money(), required=False, nullable=True, description=_l("Yuan given, if any.")),
-        "note": Field(Text(min_length=0, max_length=500, multiline=True), required=False, nullable=True),
-    },
-)
+WageCaseEventName = Choice(WAGE_CASE_MACHINE.events())
+ServiceKind = Choice(SERVICE_KINDS)
+Summary = Text(500, multiline=True)
 
 
-def wage_case_out(case: WageCase) -> dict[str, Any]:
-    return {
-        "id": case.id,
-        "union_id": case.union_id,
-        "contractor_id": case.contractor_id,
-        "state": case.state,
-        "summary": case.summary,
-        "opened_on": case.opened_on,
-        "resolved_on": case.resolved_on,
-        "amount_claimed": case.amount_claimed,
-        "amount_recovered": case.amount_recovered,
-        "worker_ids": sorted(w.id for w in case.workers),
-        "allowed_events": lifecycle.allowed_events(case),
-    }
+class WageCase(
+    Answer,
+    json_schema_extra=described(_l("A wage-arrears case (欠薪); an open case blocks its union's dissolution.")),
+):
+    id: Id
+    union_id: Id
+    contractor_id: Id | None
+    state: Choice(WAGE_CASE_MACHINE.states)
+    summary: Summary
+    opened_on: Date
+    resolved_on: Date | None
+    amount_claimed: Money
+    amount_recovered: Money
+    worker_ids: IdsOf = Field(validation_alias="workers")
+
+    @computed_field
+    def allowed_events(self) -> list[WageCaseEventName]:
+        return lifecycle.lifecycle_of("wage_case").allowed_events(self)
 
 
-def _visible_case(session: so.Session, actor: User, case_id: int) -> WageCase:
-    case = get_or_404(WageCase, case_id)
+class WageCaseCreate(Request):
+    union_id: Id
+    summary: Summary
+    amount_claimed: Money
+    worker_ids: UniqueList(Id, 1000) = Field(description=_l("The workers owed wages."))
+    contractor_id: Id | None = None
+    opened_on: Date | None = Field(None, description=_l("Default today."))
+
+
+class WageCaseEvent(Request):
+    event: WageCaseEventName
+    on: Date | None = Field(None, description=_l("When it happened; default today."))
+    amount_recovered: Money | None = Field(None, description=_l("For `resolve`."))
+
+
+class ServiceRecord(
+    Answer,
+    json_schema_extra=described(
+        _l("One service given to one worker: training, hardship aid, student aid, legal aid, a visit.")
+    ),
+):
+    id: Id
+    kind: ServiceKind
+    worker_id: Id
+    union_id: Id
+    served_on: Date
+    amount: Money
+    note: Summary | None
+
+
+class ServiceRecordCreate(Request):
+    union_id: Id
+    worker_id: Id
+    kind: ServiceKind
+    served_on: Date | None = Field(None, description=_l("Default today."))
+    amount: Money | None = Field(None, description=_l("Yuan given, if any."))
+    note: Text(500, min_length=0, multiline=True) | None = None
+
+
+def _visible_case(session: so.Session, actor: User, case_id: int) -> WageCaseRow:
+    case = get_or_404(WageCaseRow, case_id)
     permissions.require_visible(actor, case.union)
     return case
 
@@ -120,31 +114,21 @@ def _worker_refs(session: so.Session, actor: User, ids: list[int], field: str) -
     "/wage-cases",
     tag="services",
     summary=_l("Open a wage-arrears case"),
-    body=WAGE_CASE_CREATE,
-    response=WAGE_CASE,
+    body=WageCaseCreate,
+    response=WageCase,
     status=201,
     errors=(403,),
 )
-def create_wage_case(actor: User, body: dict[str, Any]):
+def create_wage_case(actor: User, body: WageCaseCreate):
     session = get_session()
-    union = union_ref(actor, body["union_id"], "union_id")
-    _worker_refs(session, actor, body["worker_ids"], "worker_ids")
-    case = wage_cases.open_wage_case(
-        session,
-        actor,
-        union,
-        summary=body["summary"],
-        amount_claimed=body["amount_claimed"],
-        worker_ids=body["worker_ids"],
-        contractor_id=body["contractor_id"],
-        opened_on=body["opened_on"],
-    )
-    return wage_case_out(case)
+    union = union_ref(actor, body.union_id, "union_id")
+    _worker_refs(session, actor, body.worker_ids, "worker_ids")
+    return wage_cases.open_wage_case(session, actor, union, **body.model_dump(exclude={"union_id"}))
 
 
-@operation("GET", "/wage-cases/{case_id}", tag="services", summary=_l("One wage-arrears case"), response=WAGE_CASE)
+@operation("GET", "/wage-cases/{case_id}", tag="services", summary=_l("One wage-arrears case"), response=WageCase)
 def get_wage_case(actor: User, case_id: int):
-    return wage_case_out(_visible_case(get_session(), actor, case_id))
+    return _visible_case(get_session(), actor, case_id)
 
 
 @operation(
@@ -152,17 +136,17 @@ def get_wage_case(actor: User, case_id: int):
     "/wage-cases/{case_id}/events",
     tag="services",
     summary=_l("Fire a case event: mediate, escalate, resolve"),
-    body=WAGE_CASE_EVENT,
-    response=WAGE_CASE,
+    body=WageCaseEvent,
+    response=WageCase,
     errors=(403, 409),
 )
-def wage_case_event(actor: User, case_id: int, body: dict[str, Any]):
+def wage_case_event(actor: User, case_id: int, body: WageCaseEvent):
     session = get_session()
     case = _visible_case(session, actor, case_id)
     fire_event(
-        session, actor, case, body["event"], on=body["on"], **event_data(amount_recovered=body["amount_recovered"])
+        session, actor, case, body.event, on=body.on, **body.model_dump(include={"amount_recovered"}, exclude_none=True)
     )
-    return wage_case_out(case)
+    return case
 
 
 history_operation("/wage-cases/{case_id}", "services", "wage_case", _visible_case)
@@ -173,31 +157,23 @@ history_operation("/wage-cases/{case_id}", "services", "wage_case", _visible_cas
     "/service-records",
     tag="services",
     summary=_l("Record a service given to a worker"),
-    body=SERVICE_RECORD_CREATE,
-    response=SERVICE_RECORD,
+    body=ServiceRecordCreate,
+    response=ServiceRecord,
     status=201,
     errors=(403,),
 )
-def create_service_record(actor: User, body: dict[str, Any]):
+def create_service_record(actor: User, body: ServiceRecordCreate):
     session = get_session()
-    union = union_ref(actor, body["union_id"], "union_id")
-    _worker_refs(session, actor, [body["worker_id"]], "worker_id")
-    record: ServiceRecord = service_records.record_service(
+    union = union_ref(actor, body.union_id, "union_id")
+    _worker_refs(session, actor, [body.worker_id], "worker_id")
+    record: ServiceRecordRow = service_records.record_service(
         session,
         actor,
         union,
-        kind=body["kind"],
-        worker=session.get(Worker, body["worker_id"]),
-        served_on=body["served_on"],
-        amount=body["amount"] or "0",
-        note=body["note"],
+        kind=body.kind,
+        worker=session.get(Worker, body.worker_id),
+        served_on=body.served_on,
+        amount=body.amount or "0",
+        note=body.note,
     )
-    return {
-        "id": record.id,
-        "kind": record.kind,
-        "worker_id": record.worker_id,
-        "union_id": record.union_id,
-        "served_on": record.served_on,
-        "amount": record.amount,
-        "note": record.note,
-    }
+    return record

@@ -7,14 +7,16 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from pydantic import Field
 
+from projectunion import models as orm
 from projectunion import permissions
-from projectunion.api.core import list_params, operation, paginate
-from projectunion.api.schema import AnyObject, Date, Field, Id, Shape, Text, Timestamp, page_of
+from projectunion.api.core import ListQuery, operation, paginate
+from projectunion.api.schema import Answer, AnyObject, Date, Id, Page, Text, Timestamp, described
 from projectunion.db import get_session
 from projectunion.exceptions import NotFound, ValidationError
 from projectunion.i18n import _l
-from projectunion.models import Jurisdiction, StateChange, Union, User
+from projectunion.models import Jurisdiction, Union, User
 from projectunion.services import jurisdictions
 
 T = TypeVar("T")
@@ -50,45 +52,25 @@ def jurisdiction_filter(session: so.Session, code: str, field: str, column: Any)
     return column.in_(sa.select(Jurisdiction.id).where(Jurisdiction.path.startswith(node.path, autoescape=True)))
 
 
-STATE_CHANGE = Shape(
-    "StateChange",
-    {
-        "id": Field(Id()),
-        "event": Field(Text()),
-        "from_state": Field(Text(), nullable=True, description=_l("Null when the object was created.")),
-        "to_state": Field(Text()),
-        "on": Field(Date(), description=_l("The date the event happened (city calendar).")),
-        "at": Field(Timestamp(), description=_l("When it was recorded (UTC).")),
-        "actor_id": Field(Id(), nullable=True),
-        "data": Field(AnyObject(), description=_l("What the event carried, e.g. the chair or the end reason.")),
-    },
-    description=_l("One transition of a lifecycle."),
-)
-STATE_CHANGE_PAGE = page_of(STATE_CHANGE)
-
-
-def state_change_out(sc: StateChange) -> dict[str, Any]:
-    return {
-        "id": sc.id,
-        "event": sc.event,
-        "from_state": sc.from_state,
-        "to_state": sc.to_state,
-        "on": sc.on,
-        "at": sc.at,
-        "actor_id": sc.actor_id,
-        "data": sc.data or {},
-    }
+class StateChange(Answer, json_schema_extra=described(_l("One transition of a lifecycle."))):
+    id: Id
+    event: Text()
+    from_state: Text() | None = Field(description=_l("Null when the object was created."))
+    to_state: Text()
+    on: Date = Field(description=_l("The date the event happened (city calendar)."))
+    at: Timestamp = Field(description=_l("When it was recorded (UTC)."))
+    actor_id: Id | None
+    data: AnyObject = Field(description=_l("What the event carried, e.g. the chair or the end reason."))
 
 
 def history_operation(path: str, tag: str, machine: str, load: Callable[[so.Session, User, int], Any]) -> None:
     """``GET <path>/history``: every transition of one object, oldest first."""
 
-    def view(actor: User, query: dict[str, Any], **ids: int):
+    def view(actor: User, query: ListQuery, **ids: int):
         session = get_session()
         obj = load(session, actor, *ids.values())
-        stmt = sa.select(StateChange).where(StateChange.machine == machine, StateChange.object_id == obj.id)
-        items, nxt = paginate(session, stmt, StateChange.id, query)
-        return {"items": [state_change_out(sc) for sc in items], "next": nxt}
+        stmt = sa.select(orm.StateChange).where(orm.StateChange.machine == machine, orm.StateChange.object_id == obj.id)
+        return paginate(session, stmt, orm.StateChange.id, query)
 
     view.__name__ = f"{machine}_history"
     operation(
@@ -96,6 +78,6 @@ def history_operation(path: str, tag: str, machine: str, load: Callable[[so.Sess
         f"{path}/history",
         tag=tag,
         summary=_l("History: every state change, oldest first"),
-        response=STATE_CHANGE_PAGE,
-        query=list_params(),
+        response=Page[StateChange],
+        query=ListQuery,
     )(view)

@@ -2,157 +2,123 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pydantic import Field
 
 from projectunion.api.core import operation
-from projectunion.api.schema import Boolean, Choice, Date, Field, Id, Integer, List, Shape, Text, Upload
+from projectunion.api.schema import (
+    Answer,
+    Boolean,
+    Choice,
+    Count,
+    Date,
+    Facts,
+    Id,
+    Request,
+    Text,
+    Upload,
+    described,
+)
 from projectunion.db import get_session
 from projectunion.exceptions import NotFound, ValidationError
 from projectunion.i18n import _l
-from projectunion.models import Contractor, Crew, SiteEntry, User, Worker
+from projectunion.models import Crew as CrewRow
+from projectunion.models import User, Worker
 from projectunion.models.contractors import CONTRACTOR_KINDS, CREW_STATES
 from projectunion.services import contractors, crews, rosters, site_entries
 
-CONTRACTOR = Shape(
-    "Contractor",
-    {
-        "id": Field(Id()),
-        "name": Field(Text(max_length=200)),
-        "uscc": Field(Text(max_length=18), description=_l("Unified social credit code.")),
-        "kind": Field(Choice(CONTRACTOR_KINDS)),
-    },
-    description=_l("A construction or labour-service company (施工/劳务企业)."),
-)
-
-CONTRACTOR_CREATE = Shape(
-    "ContractorCreate",
-    {
-        "name": Field(Text(max_length=200)),
-        "uscc": Field(Text(max_length=40), description=_l("The 18-character unified social credit code.")),
-        "kind": Field(Choice(CONTRACTOR_KINDS)),
-    },
-)
-
-CREW = Shape(
-    "Crew",
-    {
-        "id": Field(Id()),
-        "contractor_id": Field(Id()),
-        "name": Field(Text(max_length=100)),
-        "state": Field(Choice(CREW_STATES)),
-        "created_on": Field(Date()),
-        "closed_on": Field(Date(), nullable=True),
-        "leader_worker_id": Field(Id(), nullable=True),
-        "members": Field(Integer(minimum=0), description=_l("Current members.")),
-    },
-    description=_l("A contractor's team (班组). Being in a crew does not make anyone a union member."),
-)
-
-CREW_CREATE = Shape(
-    "CrewCreate",
-    {
-        "name": Field(Text(max_length=100)),
-        "created_on": Field(Date(), required=False, nullable=True, description=_l("Default today.")),
-    },
-)
-
-ROSTER_UPLOAD = Shape(
-    "RosterUpload",
-    {
-        "file": Field(
-            Upload(),
-            description=_l("XLSX or CSV (UTF-8, UTF-8 with BOM or GB18030) with Chinese or English headers."),
-        ),
-        "dry_run": Field(
-            Choice(("true", "false")),
-            required=False,
-            description=_l("`true` (default) only checks the file; `false` commits the valid rows at once."),
-        ),
-    },
-)
-
-ROW_ERROR = Shape(
-    "RosterRowError",
-    {
-        "row": Field(Integer(minimum=0), description=_l("Row number as the spreadsheet shows it (0: the file).")),
-        "column": Field(Text()),
-        "code": Field(Text()),
-        "message": Field(Text(multiline=True)),
-    },
-)
-
-ROSTER_RESULT = Shape(
-    "RosterResult",
-    {
-        "rows": Field(Integer(minimum=0), description=_l("Data rows read.")),
-        "valid": Field(Integer(minimum=0)),
-        "errors": Field(List(ROW_ERROR)),
-        "committed": Field(Boolean()),
-        "created": Field(Integer(minimum=0), description=_l("Workers who joined the crew.")),
-        "updated": Field(Integer(minimum=0), description=_l("Workers whose phone or trade changed.")),
-        "left": Field(Integer(minimum=0), description=_l("Workers no longer in the file, recorded as having left.")),
-        "unchanged": Field(Integer(minimum=0)),
-        "new_workers": Field(Integer(minimum=0), description=_l("People not known to the system before.")),
-    },
-    description=_l("What a roster import found and did (or, in a dry run, would do)."),
-)
-
-SITE_ENTRY = Shape(
-    "SiteEntry",
-    {
-        "id": Field(Id()),
-        "project_id": Field(Id()),
-        "crew_id": Field(Id(), nullable=True),
-        "worker_id": Field(Id(), nullable=True, description=_l("Set when one worker entered alone.")),
-        "entered_on": Field(Date()),
-        "exited_on": Field(Date(), nullable=True),
-    },
-    description=_l("A crew (or one of its workers) on a project site, from entry (进场) to exit (退场)."),
-)
-
-SITE_ENTRY_CREATE = Shape(
-    "SiteEntryCreate",
-    {
-        "crew_id": Field(Id()),
-        "entered_on": Field(Date(), required=False, nullable=True, description=_l("Default today.")),
-        "worker_id": Field(
-            Id(), required=False, nullable=True, description=_l("Only this current member of the crew enters.")
-        ),
-    },
-)
-
-SITE_EXIT = Shape(
-    "SiteExit",
-    {"exited_on": Field(Date(), required=False, nullable=True, description=_l("Default today."))},
-)
+ContractorKind = Choice(CONTRACTOR_KINDS)
+DEFAULT_TODAY = _l("Default today.")
 
 
-def contractor_out(c: Contractor) -> dict[str, Any]:
-    return {"id": c.id, "name": c.name, "uscc": c.uscc, "kind": c.kind}
+class Contractor(Answer, json_schema_extra=described(_l("A construction or labour-service company (施工/劳务企业)."))):
+    id: Id
+    name: Text(200)
+    uscc: Text(18) = Field(description=_l("Unified social credit code."))
+    kind: ContractorKind
 
 
-def crew_out(crew: Crew) -> dict[str, Any]:
-    return {
-        "id": crew.id,
-        "contractor_id": crew.contractor_id,
-        "name": crew.name,
-        "state": crew.state,
-        "created_on": crew.created_on,
-        "closed_on": crew.closed_on,
-        "leader_worker_id": crew.leader_worker_id,
-        "members": crews.member_counts(get_session(), [crew.id]).get(crew.id, 0),
-    }
+class ContractorCreate(Request):
+    name: Text(200)
+    uscc: Text(40) = Field(description=_l("The 18-character unified social credit code."))
+    kind: ContractorKind
 
 
-def entry_out(e: SiteEntry) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "project_id": e.project_id,
-        "crew_id": e.crew_id,
-        "worker_id": e.worker_id,
-        "entered_on": e.entered_on,
-        "exited_on": e.exited_on,
-    }
+class Crew(
+    Answer,
+    json_schema_extra=described(_l("A contractor's team (班组). Being in a crew does not make anyone a union member.")),
+):
+    id: Id
+    contractor_id: Id
+    name: Text(100)
+    state: Choice(CREW_STATES)
+    created_on: Date
+    closed_on: Date | None
+    leader_worker_id: Id | None
+    members: Count = Field(description=_l("Current members."))
+
+    @classmethod
+    def of(cls, crew: CrewRow) -> Crew:
+        members = crews.member_counts(get_session(), [crew.id]).get(crew.id, 0)
+        return cls.model_validate(Facts(crew, members=members))
+
+
+class CrewCreate(Request):
+    name: Text(100)
+    created_on: Date | None = Field(None, description=DEFAULT_TODAY)
+
+
+class RosterUpload(Request):
+    file: Upload = Field(
+        description=_l("XLSX or CSV (UTF-8, UTF-8 with BOM or GB18030) with Chinese or English headers.")
+    )
+    dry_run: Choice(("true", "false")) = Field(
+        "true", description=_l("`true` (default) only checks the file; `false` commits the valid rows at once.")
+    )
+
+
+class RosterRowError(Answer):
+    row: Count = Field(description=_l("Row number as the spreadsheet shows it (0: the file)."))
+    column: Text()
+    code: Text()
+    message: Text(multiline=True)
+
+
+class RosterResult(
+    Answer, json_schema_extra=described(_l("What a roster import found and did (or, in a dry run, would do)."))
+):
+    rows: Count = Field(description=_l("Data rows read."))
+    valid: Count
+    errors: list[RosterRowError]
+    committed: Boolean
+    created: Count = Field(description=_l("Workers who joined the crew."))
+    updated: Count = Field(description=_l("Workers whose phone or trade changed."))
+    left: Count = Field(description=_l("Workers no longer in the file, recorded as having left."))
+    unchanged: Count
+    new_workers: Count = Field(description=_l("People not known to the system before."))
+
+
+class SiteEntry(
+    Answer,
+    json_schema_extra=described(
+        _l("A crew (or one of its workers) on a project site, from entry (进场) to exit (退场).")
+    ),
+):
+    id: Id
+    project_id: Id
+    crew_id: Id | None
+    worker_id: Id | None = Field(description=_l("Set when one worker entered alone."))
+    entered_on: Date
+    exited_on: Date | None
+
+
+class SiteEntryCreate(Request):
+    crew_id: Id
+    entered_on: Date | None = Field(None, description=DEFAULT_TODAY)
+    worker_id: Id | None = Field(None, description=_l("Only this current member of the crew enters."))
+
+
+class SiteExit(Request):
+    exited_on: Date | None = Field(None, description=DEFAULT_TODAY)
 
 
 @operation(
@@ -160,19 +126,18 @@ def entry_out(e: SiteEntry) -> dict[str, Any]:
     "/contractors",
     tag="contractors",
     summary=_l("Register a contractor"),
-    body=CONTRACTOR_CREATE,
-    response=CONTRACTOR,
+    body=ContractorCreate,
+    response=Contractor,
     status=201,
     errors=(403,),
 )
-def create_contractor(actor: User, body: dict[str, Any]):
-    session = get_session()
-    return contractor_out(contractors.register_contractor(session, actor, **body))
+def create_contractor(actor: User, body: ContractorCreate):
+    return contractors.register_contractor(get_session(), actor, **body.model_dump())
 
 
-@operation("GET", "/contractors/{contractor_id}", tag="contractors", summary=_l("One contractor"), response=CONTRACTOR)
+@operation("GET", "/contractors/{contractor_id}", tag="contractors", summary=_l("One contractor"), response=Contractor)
 def get_contractor(actor: User, contractor_id: int):
-    return contractor_out(contractors.get_contractor(get_session(), actor, contractor_id))
+    return contractors.get_contractor(get_session(), actor, contractor_id)
 
 
 @operation(
@@ -180,20 +145,20 @@ def get_contractor(actor: User, contractor_id: int):
     "/contractors/{contractor_id}/crews",
     tag="contractors",
     summary=_l("Create a crew of this contractor"),
-    body=CREW_CREATE,
-    response=CREW,
+    body=CrewCreate,
+    response=Crew,
     status=201,
     errors=(403,),
 )
-def create_crew(actor: User, contractor_id: int, body: dict[str, Any]):
+def create_crew(actor: User, contractor_id: int, body: CrewCreate):
     session = get_session()
     contractor = contractors.get_contractor(session, actor, contractor_id)
-    return crew_out(crews.create_crew(session, actor, contractor, name=body["name"], created_on=body["created_on"]))
+    return Crew.of(crews.create_crew(session, actor, contractor, name=body.name, created_on=body.created_on))
 
 
-@operation("GET", "/crews/{crew_id}", tag="contractors", summary=_l("One crew"), response=CREW)
+@operation("GET", "/crews/{crew_id}", tag="contractors", summary=_l("One crew"), response=Crew)
 def get_crew(actor: User, crew_id: int):
-    return crew_out(crews.get_crew(get_session(), actor, crew_id))
+    return Crew.of(crews.get_crew(get_session(), actor, crew_id))
 
 
 @operation(
@@ -206,17 +171,15 @@ def get_crew(actor: User, crew_id: int):
         "With `dry_run=false` the valid rows are committed in one transaction; importing the same file again "
         "changes nothing. A file that cannot be read at all is a 400 with `rows`."
     ),
-    form=ROSTER_UPLOAD,
-    response=ROSTER_RESULT,
+    form=RosterUpload,
+    response=RosterResult,
     errors=(403, 409),
 )
-def import_roster(actor: User, crew_id: int, form: dict[str, Any]):
+def import_roster(actor: User, crew_id: int, form: RosterUpload):
     session = get_session()
     crew = crews.get_crew(session, actor, crew_id)
-    data = form["file"].stream.read(rosters.MAX_BYTES + 1)
-    result = rosters.import_roster(session, actor, crew, data, dry_run=form["dry_run"] != "false")
-    summary = result.as_dict()
-    return {name: summary[name] for name in ROSTER_RESULT.fields}
+    data = form.file.stream.read(rosters.MAX_BYTES + 1)
+    return rosters.import_roster(session, actor, crew, data, dry_run=form.dry_run != "false").as_dict()
 
 
 @operation(
@@ -224,25 +187,24 @@ def import_roster(actor: User, crew_id: int, form: dict[str, Any]):
     "/projects/{project_id}/crews",
     tag="contractors",
     summary=_l("A crew enters the project's site (进场)"),
-    body=SITE_ENTRY_CREATE,
-    response=SITE_ENTRY,
+    body=SiteEntryCreate,
+    response=SiteEntry,
     status=201,
     errors=(403, 409),
 )
-def enter_site(actor: User, project_id: int, body: dict[str, Any]):
+def enter_site(actor: User, project_id: int, body: SiteEntryCreate):
     session = get_session()
     project = site_entries.get_project(session, actor, project_id)
     try:
-        crew = crews.get_crew(session, actor, body["crew_id"])
+        crew = crews.get_crew(session, actor, body.crew_id)
     except NotFound:
         raise ValidationError({"crew_id": _l("There is no such crew within your scope.")}) from None
     worker = None
-    if body["worker_id"] is not None:
-        worker = session.get(Worker, body["worker_id"])
+    if body.worker_id is not None:
+        worker = session.get(Worker, body.worker_id)
         if worker is None:
             raise ValidationError({"worker_id": _l("The worker must be a current member of the crew.")})
-    entry = site_entries.enter_site(session, actor, project, crew=crew, worker=worker, entered_on=body["entered_on"])
-    return entry_out(entry)
+    return site_entries.enter_site(session, actor, project, crew=crew, worker=worker, entered_on=body.entered_on)
 
 
 @operation(
@@ -251,11 +213,11 @@ def enter_site(actor: User, project_id: int, body: dict[str, Any]):
     tag="contractors",
     summary=_l("The crew (or worker) leaves the site (退场)"),
     description=_l("The project union's officer then decides the membership of each member who left."),
-    body=SITE_EXIT,
-    response=SITE_ENTRY,
+    body=SiteExit,
+    response=SiteEntry,
     errors=(403, 409),
 )
-def exit_site(actor: User, entry_id: int, body: dict[str, Any]):
+def exit_site(actor: User, entry_id: int, body: SiteExit):
     session = get_session()
     entry = site_entries.get_entry(session, actor, entry_id)
-    return entry_out(site_entries.exit_site(session, actor, entry, exited_on=body["exited_on"]))
+    return site_entries.exit_site(session, actor, entry, exited_on=body.exited_on)

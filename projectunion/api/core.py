@@ -1,8 +1,8 @@
 """Declaring API operations: one decorator registers the Flask route and the
 operation's entry in the OpenAPI document, and does for every call what every
 call needs — bearer-token sign-in, the user's language, validation of the
-query, body or form against their shapes, and writing the answer through its
-response shape."""
+query, body or form by their pydantic models, and writing the answer through
+its response model."""
 
 from __future__ import annotations
 
@@ -19,20 +19,21 @@ import flask_babel
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Response, current_app, g, request
+from pydantic import BaseModel, Field
 
 from projectunion.api import bp
 from projectunion.api.schema import (
     MAX_ID,
-    Field,
+    QUERY_MESSAGES,
+    Answer,
     Id,
     Integer,
-    Invalid,
-    List,
-    Messages,
-    Params,
-    Shape,
+    Listing,
+    Query,
+    Request,
     Text,
-    Upload,
+    described,
+    validate,
 )
 from projectunion.db import get_session
 from projectunion.exceptions import NotFound, ValidationError
@@ -40,22 +41,18 @@ from projectunion.i18n import _, _l
 from projectunion.models import User
 from projectunion.services import users
 
-ERROR_BODY = Shape(
-    "ErrorBody",
-    {
-        "code": Field(Text(), description=_l("Stable machine-readable code, e.g. `validation_error`.")),
-        "message": Field(Text(multiline=True), description=_l("What went wrong, in the user's language.")),
-        "fields": Field(Messages(), required=False, description=_l("Validation errors: a message per field.")),
-        "allowed": Field(
-            List(Text()), required=False, description=_l("For `invalid_transition`: the events allowed now.")
-        ),
-        "union_id": Field(Id(), required=False, description=_l("For `already_member`: the union the worker is in.")),
-    },
-    open=True,
-)
-ERROR = Shape("Error", {"error": Field(ERROR_BODY)}, description=_l("Every error answer has this form."))
 
-NO_PARAMETERS = Params({})
+class ErrorBody(Answer, extra="allow", json_schema_serialization_defaults_required=False):
+    code: Text() = Field(description=_l("Stable machine-readable code, e.g. `validation_error`."))
+    message: Text(multiline=True) = Field(description=_l("What went wrong, in the user's language."))
+    fields: dict[str, str] | None = Field(None, description=_l("Validation errors: a message per field."))
+    allowed: list[Text()] | None = Field(None, description=_l("For `invalid_transition`: the events allowed now."))
+    union_id: Id | None = Field(None, description=_l("For `already_member`: the union the worker is in."))
+
+
+class Error(Answer, json_schema_extra=described(_l("Every error answer has this form."))):
+    error: ErrorBody
+
 
 STATUS_TEXT = {
     400: _l("The input is not valid; `fields` says what to correct."),
@@ -76,11 +73,11 @@ class Operation:
     tag: str
     summary: Any
     description: Any
-    response: Shape | None
+    response: type[BaseModel] | None
     status: int
-    body: Shape | None
-    query: Params | None
-    form: Shape | None
+    body: type[Request] | None
+    query: type[Query] | None
+    form: type[Request] | None
     errors: tuple[int, ...]
     public: bool
     media: str
@@ -96,11 +93,11 @@ def operation(
     *,
     tag: str,
     summary: Any,
-    response: Shape | None = None,
+    response: type[BaseModel] | None = None,
     status: int = 200,
-    body: Shape | None = None,
-    query: Params | None = None,
-    form: Shape | None = None,
+    body: type[Request] | None = None,
+    query: type[Query] | None = None,
+    form: type[Request] | None = None,
     errors: tuple[int, ...] = (),
     public: bool = False,
     description: Any = None,
@@ -109,9 +106,9 @@ def operation(
     """Register ``view`` at ``path`` (relative to /api/v1, ``{name}`` for ids).
 
     The view receives the path ids, ``actor`` (the token's user) unless
-    public, and ``query`` / ``body`` / ``form`` already validated; it returns
-    a mapping that ``response`` writes out (or, without ``response``, a
-    finished Flask response).
+    public, and ``query`` / ``body`` / ``form`` as validated models; it
+    returns what ``response`` reads (an ORM object, a ``Listing``, a model)
+    and writes out, or, without ``response``, a finished Flask response.
     """
     path_params = re.findall(r"{(\w+)}", path)
     rule = re.sub(r"{(\w+)}", r"<int:\1>", path)
@@ -148,17 +145,18 @@ def operation(
                 if isinstance(actor, Response):
                     return actor
                 kwargs["actor"] = actor
-            args = (query or NO_PARAMETERS).validate_args(request.args)
+            args = _query(query or Query)
             if query is not None:
                 kwargs["query"] = args
             if body is not None:
-                kwargs["body"] = body.validate(_json_body())
+                kwargs["body"] = validate(body, _json_body())
             if form is not None:
-                kwargs["form"] = _form(form)
+                kwargs["form"] = validate(form, _form())
             result = view(**kwargs)
             if response is None:
                 return result
-            return json_response(response.dump(result), status)
+            answer = response.model_validate(result).model_dump_json(by_alias=True)
+            return Response(answer, status=status, mimetype="application/json")
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=handle, methods=[op.method])
         OPERATIONS.append(op)
@@ -181,28 +179,23 @@ def _json_body() -> Any:
     return data
 
 
-def _form(shape: Shape) -> dict[str, Any]:
-    """A multipart form: files by name, other fields parsed from their text."""
-    out: dict[str, Any] = {}
-    errors: dict[str, Any] = {}
-    for name, f in shape.fields.items():
-        if isinstance(f.type, Upload):
-            value = request.files.get(name)
-        else:
-            value = request.form.get(name)
-            value = None if value in (None, "") else value
-        if value is None:
-            if f.required:
-                errors[name] = _l("This field is required.")
-            out[name] = None
-            continue
-        try:
-            out[name] = f.type.parse(value)
-        except Invalid as exc:
-            errors.update({(f"{name}.{k}" if k else name): v for k, v in exc.errors.items()})
-    if errors:
-        raise ValidationError(errors)
-    return out
+def _query(model: type[Query]) -> Query:
+    """Unknown parameters are refused, so that a misspelt filter never silently lists everything."""
+    known = {f.alias or name for name, f in model.model_fields.items()}
+    args = request.args.to_dict()
+    empty = {name: _l("Give a value or leave the parameter out.") for name in known if args.get(name) == ""}
+    try:
+        parsed = validate(model, {name: text for name, text in args.items() if name not in empty}, QUERY_MESSAGES)
+    except ValidationError as exc:
+        raise ValidationError({**exc.fields, **empty}) from None
+    if empty:
+        raise ValidationError(empty)
+    return parsed
+
+
+def _form() -> dict[str, Any]:
+    """A multipart form: files by name, and the other fields' text (an empty field counts as absent)."""
+    return {**{name: text for name, text in request.form.items() if text != ""}, **request.files.to_dict()}
 
 
 # Language ------------------------------------------------------------------
@@ -255,14 +248,14 @@ def authenticate() -> User | Response:
 
 # Lists ---------------------------------------------------------------------
 
-CURSOR = Field(Text(max_length=100), required=False, description=_l("The `next` value of the previous page."))
-LIMIT = Field(
-    Integer(minimum=1, maximum=200), required=False, description=_l("Items per page (default 50, at most 200).")
-)
 
+class ListQuery(Query):
+    """The parameters of every list; a list's filters are added by subclassing."""
 
-def list_params(**fields: Field) -> Params:
-    return Params({**fields, "cursor": CURSOR, "limit": LIMIT})
+    cursor: Text(100) | None = Field(None, description=_l("The `next` value of the previous page."))
+    limit: Integer(1, 200, from_text=True) | None = Field(
+        None, description=_l("Items per page (default 50, at most 200).")
+    )
 
 
 def _encode_cursor(last_id: int) -> str:
@@ -282,13 +275,13 @@ def _decode_cursor(cursor: str | None) -> int | None:
     return int(match.group(1))
 
 
-def paginate(session: so.Session, stmt: sa.Select, key: Any, query: dict[str, Any]) -> tuple[list[Any], str | None]:
+def paginate(session: so.Session, stmt: sa.Select, key: Any, query: ListQuery) -> Listing:
     """Keyset pagination on ``key`` (an increasing id): stable while rows are added."""
-    after = _decode_cursor(query.get("cursor"))
-    limit = query.get("limit") or current_app.config["PAGE_SIZE"]
+    after = _decode_cursor(query.cursor)
+    limit = query.limit or current_app.config["PAGE_SIZE"]
     if after is not None:
         stmt = stmt.where(key > after)
     rows = list(session.scalars(stmt.order_by(key).limit(limit + 1)))
     if len(rows) > limit:
-        return rows[:limit], _encode_cursor(rows[limit - 1].id)
-    return rows, None
+        return Listing(rows[:limit], _encode_cursor(rows[limit - 1].id))
+    return Listing(rows, None)

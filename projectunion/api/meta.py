@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import flask_babel
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import render_template
 from markupsafe import Markup, escape
+from pydantic import AliasPath, Field
 
 from projectunion.api import bp, openapi
-from projectunion.api.core import json_response, list_params, operation, paginate
-from projectunion.api.schema import Choice, Field, Id, List, Shape, Text, page_of
+from projectunion.api.core import ListQuery, json_response, operation, paginate
+from projectunion.api.schema import Answer, Choice, Id, IdsOf, Page, Text, described
 from projectunion.db import get_session
 from projectunion.i18n import _l
-from projectunion.models import Jurisdiction, User
+from projectunion.models import Jurisdiction as JurisdictionRow
+from projectunion.models import User
 from projectunion.models.jurisdictions import LEVELS
 from projectunion.models.users import ROLES
 from projectunion.services import jurisdictions
@@ -29,17 +30,17 @@ def inline_code(text: str) -> Markup:
     return Markup("").join(Markup("<code>{}</code>").format(p) if i % 2 else escape(p) for i, p in enumerate(parts))
 
 
-JURISDICTION = Shape(
-    "Jurisdiction",
-    {
-        "code": Field(Text(max_length=12)),
-        "name": Field(Text(max_length=100)),
-        "name_en": Field(Text(max_length=100), nullable=True),
-        "level": Field(Choice(LEVELS)),
-        "parent_code": Field(Text(max_length=12), nullable=True),
-    },
-    description=_l("A node of the city → district → town tree."),
-)
+class Jurisdiction(Answer, json_schema_extra=described(_l("A node of the city → district → town tree."))):
+    code: Text(12)
+    name: Text(100)
+    name_en: Text(100) | None
+    level: Choice(LEVELS)
+    parent_code: Text(12) | None = Field(None, validation_alias=AliasPath("parent", "code"))
+
+
+class JurisdictionQuery(ListQuery):
+    level: Choice(LEVELS) | None = None
+    parent_code: Text(12) | None = Field(None, description=_l("Only the children of this code."))
 
 
 @operation(
@@ -47,64 +48,36 @@ JURISDICTION = Shape(
     "/jurisdictions",
     tag="jurisdictions",
     summary=_l("List jurisdictions (city, districts, towns)"),
-    response=page_of(JURISDICTION),
-    query=list_params(
-        level=Field(Choice(LEVELS), required=False),
-        parent_code=Field(Text(max_length=12), required=False, description=_l("Only the children of this code.")),
-    ),
+    response=Page[Jurisdiction],
+    query=JurisdictionQuery,
 )
-def list_jurisdictions(actor: User, query: dict[str, Any]):
+def list_jurisdictions(actor: User, query: JurisdictionQuery):
     session = get_session()
-    stmt = sa.select(Jurisdiction).options(so.selectinload(Jurisdiction.parent))
-    if query["level"]:
-        stmt = stmt.where(Jurisdiction.level == query["level"])
-    if query["parent_code"]:
-        parent = jurisdictions.by_code(session, query["parent_code"])
-        stmt = stmt.where(Jurisdiction.parent_id == (parent.id if parent else None))
-    items, nxt = paginate(session, stmt, Jurisdiction.id, query)
-    return {
-        "items": [
-            {
-                "code": j.code,
-                "name": j.name,
-                "name_en": j.name_en,
-                "level": j.level,
-                "parent_code": j.parent.code if j.parent else None,
-            }
-            for j in items
-        ],
-        "next": nxt,
-    }
+    stmt = sa.select(JurisdictionRow).options(so.selectinload(JurisdictionRow.parent))
+    if query.level:
+        stmt = stmt.where(JurisdictionRow.level == query.level)
+    if query.parent_code:
+        parent = jurisdictions.by_code(session, query.parent_code)
+        stmt = stmt.where(JurisdictionRow.parent_id == (parent.id if parent else None))
+    return paginate(session, stmt, JurisdictionRow.id, query)
 
 
-ACCOUNT = Shape(
-    "Account",
-    {
-        "id": Field(Id()),
-        "username": Field(Text(max_length=60)),
-        "display_name": Field(Text(max_length=100)),
-        "role": Field(Choice(ROLES)),
-        "locale": Field(Text(max_length=16), nullable=True),
-        "jurisdiction_code": Field(Text(max_length=12), nullable=True),
-        "contractor_id": Field(Id(), nullable=True),
-        "union_ids": Field(List(Id()), description=_l("The unions an officer runs.")),
-    },
-    description=_l("The account a token belongs to; its scope is the scope of every call."),
-)
+class Account(
+    Answer, json_schema_extra=described(_l("The account a token belongs to; its scope is the scope of every call."))
+):
+    id: Id
+    username: Text(60)
+    display_name: Text(100)
+    role: Choice(ROLES)
+    locale: Text(16) | None
+    jurisdiction_code: Text(12) | None = Field(None, validation_alias=AliasPath("jurisdiction", "code"))
+    contractor_id: Id | None
+    union_ids: IdsOf = Field(validation_alias="unions", description=_l("The unions an officer runs."))
 
 
-@operation("GET", "/me", tag="account", summary=_l("The token's account and scope"), response=ACCOUNT)
+@operation("GET", "/me", tag="account", summary=_l("The token's account and scope"), response=Account)
 def me(actor: User):
-    return {
-        "id": actor.id,
-        "username": actor.username,
-        "display_name": actor.display_name,
-        "role": actor.role,
-        "locale": actor.locale,
-        "jurisdiction_code": actor.jurisdiction.code if actor.jurisdiction else None,
-        "contractor_id": actor.contractor_id,
-        "union_ids": sorted(u.id for u in actor.unions),
-    }
+    return actor
 
 
 @operation(

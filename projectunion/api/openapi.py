@@ -1,15 +1,20 @@
-"""The OpenAPI 3.1 document, generated from the declared operations and shapes.
+"""The OpenAPI 3.1 document, generated from the declared operations and models.
 
 Nothing here is written by hand beside the code: paths, parameters, bodies,
 answers and error statuses all come from ``core.OPERATIONS``, and every
-schema from the shapes that also validate requests and write answers.
+schema from the JSON Schema of the pydantic models that also validate
+requests and write answers.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from projectunion.api.schema import Id, Shape
+from flask_babel.speaklater import LazyString
+from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import models_json_schema
+
+from projectunion.api.schema import Id
 from projectunion.i18n import _l
 
 API_PREFIX = "/api/v1"
@@ -38,58 +43,69 @@ DESCRIPTION = _l(
 )
 
 
-def _collect(shape: Shape, found: dict[str, Shape]) -> None:
-    if shape.name in found:
-        if found[shape.name] is not shape:
-            raise RuntimeError(f"two different shapes are named {shape.name}")
-        return
-    found[shape.name] = shape
-    for inner in shape.shapes():
-        _collect(inner, found)
+REF = "#/components/schemas/{model}"
+
+
+def _plain(value: Any) -> Any:
+    """The schema with its lazily translated descriptions in the request's language."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return str(value) if isinstance(value, LazyString) else value
 
 
 def _content(media: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {media: {"schema": schema}}
 
 
-def _operation(op, shapes: dict[str, Shape]) -> dict[str, Any]:
-    from projectunion.api.core import ERROR, STATUS_TEXT
+def _parameters(op) -> list[dict[str, Any]]:
+    id_schema = TypeAdapter(Id).json_schema()
+    parameters = [{"name": p, "in": "path", "required": True, "schema": id_schema} for p in op.path_params]
+    if op.query is None:
+        return parameters
+    schema = op.query.model_json_schema(ref_template=REF)
+    for name, prop in schema["properties"].items():
+        prop = dict(prop)
+        prop.pop("default", None)
+        prop.pop("title", None)
+        description = prop.pop("description", None)
+        alternatives = [alt for alt in prop.pop("anyOf", []) if alt != {"type": "null"}]
+        if alternatives:  # an absent parameter is left out, never null
+            prop = {**alternatives[0], **prop}
+        required = name in schema.get("required", ())
+        param: dict[str, Any] = {"name": name, "in": "query", "required": required, "schema": prop}
+        if description is not None:
+            param["description"] = description
+        parameters.append(param)
+    return parameters
+
+
+def _operation(op, refs: dict[tuple[type[BaseModel], str], dict[str, Any]]) -> dict[str, Any]:
+    from projectunion.api.core import STATUS_TEXT, Error
 
     entry: dict[str, Any] = {
         "operationId": op.endpoint.split(".")[-1],
         "tags": [op.tag],
-        "summary": str(op.summary),
+        "summary": op.summary,
     }
     if op.description is not None:
-        entry["description"] = str(op.description)
-    parameters = [{"name": p, "in": "path", "required": True, "schema": Id().json_schema()} for p in op.path_params]
-    if op.query is not None:
-        for name, f in op.query.fields.items():
-            param: dict[str, Any] = {
-                "name": name,
-                "in": "query",
-                "required": f.required,
-                "schema": f.type.json_schema(),
-            }
-            if f.description is not None:
-                param["description"] = str(f.description)
-            parameters.append(param)
+        entry["description"] = op.description
+    parameters = _parameters(op)
     if parameters:
         entry["parameters"] = parameters
-    for shape, media in ((op.body, "application/json"), (op.form, "multipart/form-data")):
-        if shape is not None:
-            _collect(shape, shapes)
-            entry["requestBody"] = {"required": True, "content": _content(media, shape.json_schema())}
+    for model, media in ((op.body, "application/json"), (op.form, "multipart/form-data")):
+        if model is not None:
+            entry["requestBody"] = {"required": True, "content": _content(media, refs[model, "validation"])}
     if op.response is not None:
-        _collect(op.response, shapes)
-        answer = op.response.json_schema()
+        answer = refs[op.response, "serialization"]
     else:
         answer = {"type": "string"} if op.media == "text/html" else {"type": "object"}
-    responses: dict[str, Any] = {str(op.status): {"description": str(SUCCESS), "content": _content(op.media, answer)}}
+    responses: dict[str, Any] = {str(op.status): {"description": SUCCESS, "content": _content(op.media, answer)}}
     for code in op.errors:
         responses[str(code)] = {
-            "description": str(STATUS_TEXT[code]),
-            "content": _content("application/json", ERROR.json_schema()),
+            "description": STATUS_TEXT[code],
+            "content": _content("application/json", refs[Error, "serialization"]),
         }
     if 401 in op.errors:
         responses["401"]["headers"] = {
@@ -102,21 +118,27 @@ def _operation(op, shapes: dict[str, Shape]) -> dict[str, Any]:
 
 
 def document() -> dict[str, Any]:
-    from projectunion.api.core import ERROR, OPERATIONS
+    from projectunion.api.core import OPERATIONS, Error
 
-    shapes: dict[str, Shape] = {}
-    _collect(ERROR, shapes)
+    models = {(Error, "serialization")}
+    for op in OPERATIONS:
+        models |= {(m, "validation") for m in (op.body, op.form) if m is not None}
+        if op.response is not None:
+            models.add((op.response, "serialization"))
+    refs, defs = models_json_schema(sorted(models, key=lambda m: (m[0].__name__, m[1])), ref_template=REF)
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
-        paths.setdefault(API_PREFIX + op.path, {})[op.method.lower()] = _operation(op, shapes)
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "projectunion API", "version": "1.0.0", "description": str(DESCRIPTION)},
-        "tags": [{"name": name, "description": str(text)} for name, text in TAGS.items()],
-        "security": [{"bearerAuth": []}],
-        "paths": paths,
-        "components": {
-            "schemas": {name: shapes[name].component() for name in sorted(shapes)},
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
-        },
-    }
+        paths.setdefault(API_PREFIX + op.path, {})[op.method.lower()] = _operation(op, refs)
+    return _plain(
+        {
+            "openapi": "3.1.0",
+            "info": {"title": "projectunion API", "version": "1.0.0", "description": DESCRIPTION},
+            "tags": [{"name": name, "description": text} for name, text in TAGS.items()],
+            "security": [{"bearerAuth": []}],
+            "paths": paths,
+            "components": {
+                "schemas": dict(sorted(defs.get("$defs", {}).items())),
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            },
+        }
+    )

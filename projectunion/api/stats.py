@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import AliasPath, BaseModel, Field, create_model
+
 from projectunion import reporting
 from projectunion.api.core import operation
-from projectunion.api.schema import Choice, Date, Field, Integer, List, Money, Params, Shape, Text
+from projectunion.api.schema import Answer, Choice, Count, Date, Facts, Money, Query, Text, described
 from projectunion.db import get_session
 from projectunion.exceptions import ValidationError
 from projectunion.i18n import _l
@@ -26,60 +28,65 @@ def _tree(names: list[str]) -> dict[str, Any]:
     return tree
 
 
-def _shapes(tree: dict[str, Any], prefix: str, leaf: Any) -> Shape:
-    """A shape per level of the metric names; ``leaf(metric)`` gives each total's field."""
-    fields: dict[str, Field] = {}
+def _models(tree: dict[str, Any], prefix: str, leaf: Any) -> type[BaseModel]:
+    """A model per level of the metric names; ``leaf(metric)`` gives each total's type and field."""
+    fields: dict[str, Any] = {}
     for key, node in tree.items():
         if isinstance(node, dict):
-            fields[key] = Field(_shapes(node, prefix + key.title().replace("_", ""), leaf))
+            fields[key] = (_models(node, prefix + key.title().replace("_", ""), leaf), ...)
         else:
             fields[key] = leaf(reporting.BY_NAME[node])
-    return Shape(prefix, fields)
+    return create_model(prefix, __base__=Answer, **fields)
 
 
-def _value_field(metric: reporting.Metric) -> Field:
-    return Field(
-        Money() if metric.money else Integer(minimum=0),
-        nullable=True,
-        description=_l("%(label)s (null where this breakdown does not apply).", label=metric.label),
-    )
+def _value_field(metric: reporting.Metric) -> tuple[Any, Any]:
+    description = _l("%(label)s (null where this breakdown does not apply).", label=metric.label)
+    return (Money if metric.money else Count) | None, Field(description=description)
 
 
 TREE = _tree([m.name for m in reporting.METRICS])
-TOTALS = _shapes(TREE, "Totals", _value_field)
-ROW = Shape(
-    "TotalsRow",
-    {
-        "key": Field(
-            Text(min_length=0), description=_l("The group: a jurisdiction code, a year, a trade… ('' = not recorded).")
-        ),
-        "label": Field(Text(min_length=0)),
-        **TOTALS.fields,
-    },
-)
-RULE = _shapes(TREE, "TotalRule", lambda m: Field(Choice(RULES)))
+Totals = _models(TREE, "Totals", _value_field)
+TotalRule = _models(TREE, "TotalRule", lambda m: (Choice(RULES), ...))
+Dimension = Choice(reporting.DIMENSIONS)
 
-STATS = Shape(
-    "Stats",
-    {
-        "from": Field(Date()),
-        "to": Field(Date()),
-        "as_of": Field(Date(), description=_l("Nothing after this date counts.")),
-        "on": Field(Date(), description=_l("The last day counted: the end of the period or the as-of date.")),
-        "jurisdiction_code": Field(Text(max_length=12), nullable=True),
-        "by": Field(Choice(reporting.DIMENSIONS), nullable=True),
-        "rows": Field(List(ROW), description=_l("One row per group when `by` is given.")),
-        "total": Field(TOTALS),
-        "total_rule": Field(
-            RULE,
-            description=_l(
-                "How the total relates to the rows: `sum`; `distinct` people (can be less than the sum); "
-                "`snapshot` on the last day."
-            ),
+
+class TotalsRow(Totals):
+    key: Text(min_length=0) = Field(
+        description=_l("The group: a jurisdiction code, a year, a trade… ('' = not recorded).")
+    )
+    label: Text(min_length=0)
+
+
+class Stats(
+    Answer, json_schema_extra=described(_l("The totals of DESIGN.md, under the same names as `projectunion stats`."))
+):
+    from_: Date = Field(validation_alias=AliasPath("period", "start"), serialization_alias="from")
+    to: Date = Field(validation_alias=AliasPath("period", "end"))
+    as_of: Date = Field(
+        validation_alias=AliasPath("period", "as_of"), description=_l("Nothing after this date counts.")
+    )
+    on: Date = Field(
+        validation_alias=AliasPath("period", "last"),
+        description=_l("The last day counted: the end of the period or the as-of date."),
+    )
+    jurisdiction_code: Text(12) | None = Field(None, validation_alias=AliasPath("scope", "code"))
+    by: Dimension | None
+    rows: list[TotalsRow] = Field(description=_l("One row per group when `by` is given."))
+    total: Totals
+    total_rule: TotalRule = Field(
+        description=_l(
+            "How the total relates to the rows: `sum`; `distinct` people (can be less than the sum); "
+            "`snapshot` on the last day."
         ),
-    },
-    description=_l("The totals of DESIGN.md, under the same names as `projectunion stats`."),
-)
+    )
+
+
+class StatsQuery(Query):
+    from_: Date | None = Field(None, alias="from")
+    to: Date | None = None
+    as_of: Date | None = None
+    jurisdiction_code: Text(12) | None = None
+    by: Dimension | None = None
 
 
 def _nested(values: dict[str, Any]) -> dict[str, Any]:
@@ -102,34 +109,23 @@ def _nested(values: dict[str, Any]) -> dict[str, Any]:
         "Default period: this year, as of today. Union staff see their jurisdiction and below; "
         "city staff and administrators the whole city."
     ),
-    response=STATS,
-    query=Params(
-        {
-            "from": Field(Date(), required=False),
-            "to": Field(Date(), required=False),
-            "as_of": Field(Date(), required=False),
-            "jurisdiction_code": Field(Text(max_length=12), required=False),
-            "by": Field(Choice(reporting.DIMENSIONS), required=False),
-        }
-    ),
+    response=Stats,
+    query=StatsQuery,
     errors=(403,),
 )
-def stats(actor, query: dict[str, Any]):
+def stats(actor, query: StatsQuery):
     session = get_session()
     try:
-        scope = reporting.resolve_scope(session, actor, query["jurisdiction_code"])
+        scope = reporting.resolve_scope(session, actor, query.jurisdiction_code)
     except ValidationError as exc:
         raise ValidationError({"jurisdiction_code": exc.fields["jurisdiction"]}) from None
-    period = reporting.make_period(query["from"], query["to"], query["as_of"])
-    report = reporting.report(session, period, scope, query["by"])
-    return {
-        "from": period.start,
-        "to": period.end,
-        "as_of": period.as_of,
-        "on": period.last,
-        "jurisdiction_code": scope.code if scope is not None else None,
-        "by": report.by,
-        "rows": [{"key": r.key, "label": str(r.label), **_nested(r.values)} for r in report.rows],
-        "total": _nested(report.total.values),
-        "total_rule": _nested({m.name: report.total_rule(m) for m in report.metrics}),
-    }
+    period = reporting.make_period(query.from_, query.to, query.as_of)
+    report = reporting.report(session, period, scope, query.by)
+    return Facts(
+        report,
+        period=period,
+        scope=scope,
+        rows=[Facts(r, label=str(r.label), **_nested(r.values)) for r in report.rows],
+        total=_nested(report.total.values),
+        total_rule=_nested({m.name: report.total_rule(m) for m in report.metrics}),
+    )
