@@ -238,7 +238,10 @@ def test_the_officer_prints_an_a4_poster_with_the_unions_name_and_qr(client, uni
     assert join.join_token(union) in manage.get_data(as_text=True)
     poster = client.get(f"/join/unions/{union.id}/poster")
     body = poster.get_data(as_text=True)
-    assert "size: A4" in body and union.name in body and "<svg" in body
+    assert "poster.css" in body and union.name in body and "<svg" in body
+    stylesheet = client.get("/static/poster.css")
+    assert "size: A4" in stylesheet.get_data(as_text=True)
+    stylesheet.close()
     png = client.get(f"/join/unions/{union.id}/qr.png")
     assert png.mimetype == "image/png" and png.data.startswith(b"\x89PNG")
     svg = client.get(f"/join/unions/{union.id}/qr.svg")
