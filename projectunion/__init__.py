@@ -22,12 +22,16 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from projectunion import auth, i18n, protection
+    from projectunion import auth, i18n, protection, ratelimit, web
+    from projectunion.main import menu
 
     db.init_app(app)
     protection.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
+    ratelimit.init_app(app)
+    web.init_app(app)  # template filters, globals and the permission questions
+    menu.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from projectunion import permissions
 from projectunion.dates import today
 from projectunion.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
 from projectunion.services import crews, site_entries
@@ -118,9 +119,9 @@ def test_officers_see_a_crews_people_once_it_came_onto_their_site(f, db_session,
     union = f.started_union()
     officer = f.user("officer", unions=[union])
     staff_elsewhere = f.user("union_staff", jurisdiction=f.wendeng_town)
-    assert not crews.can_view_roster(db_session, officer, crew)
+    assert not permissions.can_view_roster(db_session, officer, crew)
     site_entries.enter_site(db_session, boss, union.project, crew=crew, entered_on=dt.date(2024, 3, 5))
-    assert crews.can_view_roster(db_session, officer, crew)
-    assert crews.can_view_roster(db_session, f.user("union_staff", jurisdiction=f.huancui), crew)
-    assert not crews.can_view_roster(db_session, staff_elsewhere, crew)
-    assert not crews.can_view_roster(db_session, f.user("officer", unions=[f.started_union()]), crew)
+    assert permissions.can_view_roster(db_session, officer, crew)
+    assert permissions.can_view_roster(db_session, f.user("union_staff", jurisdiction=f.huancui), crew)
+    assert not permissions.can_view_roster(db_session, staff_elsewhere, crew)
+    assert not permissions.can_view_roster(db_session, f.user("officer", unions=[f.started_union()]), crew)
