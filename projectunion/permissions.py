@@ -220,6 +220,12 @@ def can_list_contractors(user: User) -> bool:
     return works_for_unions(user)
 
 
+def can_look_after_contractors(user: User) -> bool:
+    """The contractors' pages in the menu: a company's own account, and the staff who register
+    and look after companies (officers reach crews from their sites)."""
+    return acts_for_contractor(user) or is_union_staff(user) or can_act_everywhere(user)
+
+
 def can_view_contractor(user: User, contractor: Contractor) -> bool:
     if acts_for_contractor(user):
         return user.contractor_id == contractor.id
