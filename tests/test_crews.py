@@ -125,3 +125,19 @@ def test_officers_see_a_crews_people_once_it_came_onto_their_site(f, db_session,
     assert permissions.can_view_roster(db_session, f.user("union_staff", jurisdiction=f.huancui), crew)
     assert not permissions.can_view_roster(db_session, staff_elsewhere, crew)
     assert not permissions.can_view_roster(db_session, f.user("officer", unions=[f.started_union()]), crew)
+
+
+@pytest.mark.parametrize(("minimum", "accepted"), [(16, True), (18, False)])
+def test_crews_follow_the_configured_minimum_age(app, monkeypatch, db_session, boss, crew, minimum, accepted):
+    """A 17-year-old joins a crew where the city's minimum is 16, and not where it is 18."""
+    monkeypatch.setitem(app.config, "MIN_MEMBER_AGE", minimum)
+    joined_on = dt.date(2024, 3, 1)
+    add = lambda: crews.add_member(  # noqa: E731
+        db_session, boss, crew, id_number=id_number(seq=4, birth=dt.date(2006, 6, 1)), name="少年", joined_on=joined_on
+    )
+    if accepted:
+        assert add().worker.name == "少年"
+    else:
+        with pytest.raises(ValidationError) as info:
+            add()
+        assert "18" in str(info.value.fields["id_number"])
