@@ -27,7 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from projectunion import audit_chain, auth, i18n, protection, security_headers
+    from projectunion import audit_chain, auth, i18n, protection, ratelimit, security_headers, web
+    from projectunion.main import menu
 
     db.init_app(app)
     audit_chain.init_app(app)
@@ -35,6 +36,9 @@ def register_extensions(app: Flask) -> None:
     protection.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
+    ratelimit.init_app(app)
+    web.init_app(app)  # template filters, globals and the permission questions
+    menu.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

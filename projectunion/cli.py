@@ -12,6 +12,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from projectunion import migrate
 from projectunion.db import get_session
 from projectunion.exceptions import DomainError
+from projectunion.models.users import ROLES
 
 
 def _fail(exc: DomainError) -> None:
@@ -54,9 +55,7 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.argument("username")
-@click.option(
-    "--role", required=True, type=click.Choice(["officer", "union_staff", "contractor", "city_staff", "admin"])
-)
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--password", help="Default: a random one, printed once.")
 @click.option("--name", "display_name")
 @click.option("--jurisdiction", "jurisdiction_code", help="Jurisdiction code (staff, officers).")

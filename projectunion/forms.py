@@ -10,10 +10,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from projectunion import scopes
+from projectunion import permissions, scopes
 from projectunion.dates import today
 from projectunion.db import get_session
 from projectunion.i18n import _l
+from projectunion.lifecycle.declarations import ENROLLMENT_OPEN
 from projectunion.models import Contractor, Jurisdiction, Union, User
 from projectunion.web import _place
 
@@ -117,7 +118,7 @@ def town_choices(user: User) -> dict[str, list[tuple[str, str]]]:
     """Towns grouped by district (``<optgroup>``), limited to where the user may register projects."""
     session = get_session()
     query = sa.select(Jurisdiction).where(Jurisdiction.level == "town").order_by(Jurisdiction.code)
-    if user.role != "admin":
+    if not permissions.can_act_everywhere(user):
         if user.jurisdiction is None:
             return {}
         query = query.where(Jurisdiction.path.startswith(user.jurisdiction.path))
@@ -163,7 +164,7 @@ def open_union_choices(user: User, exclude: Union | None = None, empty_label=Non
     session = get_session()
     query = (
         sa.select(Union)
-        .where(scopes.visible_unions(user), Union.state.in_(("preparing", "active")))
+        .where(scopes.visible_unions(user), Union.state.in_(ENROLLMENT_OPEN))
         .order_by((Union.kind == "project").asc(), Union.name)
     )
     if exclude is not None:

@@ -39,6 +39,7 @@ STATES: dict[str, dict[str, Any]] = {
         "escalated": _l("Escalated"),
         "resolved": _l("Resolved"),
     },
+    "crew": {"open": _l("Open"), "closed": _l("Closed")},
 }
 
 EVENTS: dict[str, dict[str, Any]] = {
@@ -68,6 +69,7 @@ EVENTS: dict[str, dict[str, Any]] = {
         "escalate": _l("Escalate to arbitration or court"),
         "resolve": _l("Resolve"),
     },
+    "crew": {"close": _l("Close the crew")},
 }
 
 #: Short verbs for the diagrams' arrows, where the button label is too long.
@@ -98,6 +100,7 @@ EDGE_LABELS: dict[str, dict[str, Any]] = {
         "escalate": _l("escalate"),
         "resolve": _l("resolve"),
     },
+    "crew": {"close": _l("close")},
 }
 
 MACHINES = {
@@ -105,6 +108,7 @@ MACHINES = {
     "union": _l("Union"),
     "membership": _l("Membership"),
     "wage_case": _l("Wage case"),
+    "crew": _l("Crew"),
 }
 
 END_REASONS = {
@@ -154,6 +158,16 @@ CONTRACTOR_KINDS = {
     "labor_service": _l("Labour-service company"),
 }
 
+#: Where a crew member stands with the union (the company's workers page, enrolling a crew).
+UNION_STANDING = {
+    "member": _l("Member"),
+    "member_here": _l("Member here"),
+    "applied": _l("Applied"),
+    "applied_here": _l("Applied by QR code"),
+    "active_elsewhere": _l("Member elsewhere"),
+    "none": _l("Not a member"),
+}
+
 LEVELS = {"city": _l("City"), "district": _l("District"), "town": _l("Town / street")}
 
 
@@ -194,6 +208,9 @@ EVENT_HELP: dict[str, dict[str, Any]] = {
         "mediate": _l("The union mediates between the workers and the employer."),
         "escalate": _l("The case goes to labour arbitration or to court."),
         "resolve": _l("The case is closed. Record the wages recovered for the workers."),
+    },
+    "crew": {
+        "close": _l("The crew is closed on this date: its current members are recorded as having left."),
     },
 }
 

@@ -1,9 +1,10 @@
 """Who may see and do what, scoped to jurisdiction, unions or contractor.
 
-Every service calls these; views and the API never decide access themselves.
-A ``False`` from a ``can_view_*`` means the object is outside the user's
-scope and is answered as 404 (its existence is private); a ``False`` from a
-``can_manage_*`` on a visible object is answered as 403.
+Every rule is here: routes, templates (as Jinja globals) and services ask a
+named question (``can_manage_crew(user, crew)``) and never compare a role
+with a string. A ``False`` from a ``can_view_*`` means the object is outside
+the user's scope and is answered as 404 (its existence is private); a
+``False`` from a ``can_manage_*`` on a visible object is answered as 403.
 """
 
 from __future__ import annotations
@@ -15,18 +16,99 @@ import sqlalchemy.orm as so
 
 from projectunion.exceptions import NotFound, PermissionDenied
 from projectunion.models import (
+    Contractor,
     Crew,
     CrewMember,
     Jurisdiction,
     Membership,
     Project,
+    SiteEntry,
     Union,
     User,
     Worker,
 )
 from projectunion.models.users import user_unions
 
+# --- roles: the only place role codes are compared ----------------------------
+
 EVERYTHING_READ = ("admin", "city_staff")
+#: Everyone who works for the unions (as opposed to a contractor's account).
+UNION_SIDE = ("admin", "city_staff", "union_staff", "officer")
+#: Roles that change union-side records (city staff only read).
+UNION_EDITORS = ("admin", "union_staff", "officer")
+#: Site projects may be opened for entry by these without managing the project.
+SEND_ANYWHERE = ("contractor", "admin")
+
+
+def reads_everything(user: User) -> bool:
+    """Administrators and city staff read every record in the city."""
+    return user.role in EVERYTHING_READ
+
+
+def is_read_only(user: User) -> bool:
+    return user.role == "city_staff"
+
+
+def acts_for_contractor(user: User) -> bool:
+    """The account speaks for one company: it sees that company's crews, sites and workers only."""
+    return user.role == "contractor"
+
+
+def works_for_unions(user: User) -> bool:
+    return user.role in UNION_SIDE
+
+
+def runs_site_unions(user: User) -> bool:
+    """A site union officer: rights follow the unions assigned to the account."""
+    return user.role == "officer"
+
+
+def is_union_staff(user: User) -> bool:
+    """District or town union staff: rights follow the account's jurisdiction."""
+    return user.role == "union_staff"
+
+
+def can_act_everywhere(user: User) -> bool:
+    """Not limited to a jurisdiction (administrators)."""
+    return user.role == "admin"
+
+
+# What each kind of account carries; a field a role does not use is left empty.
+
+
+def role_has_jurisdiction(role: str) -> bool:
+    return role in ("union_staff", "officer")
+
+
+def role_needs_jurisdiction(role: str) -> bool:
+    return role == "union_staff"
+
+
+def role_has_contractor(role: str) -> bool:
+    return role == "contractor"
+
+
+def role_has_unions(role: str) -> bool:
+    return role == "officer"
+
+
+def role_may_reveal_id(role: str) -> bool:
+    return role in UNION_EDITORS
+
+
+# --- accounts -----------------------------------------------------------------
+
+
+def can_manage_users(user: User) -> bool:
+    return user.role == "admin"
+
+
+def can_manage_tokens_of(actor: User, user_id: int | None) -> bool:
+    """API tokens: one's own, or anyone's for an administrator."""
+    return can_manage_users(actor) or actor.id == user_id
+
+
+# --- unions and projects --------------------------------------------------------
 
 
 def _in_jurisdiction(user: User, jurisdiction: Jurisdiction | None) -> bool:
@@ -34,51 +116,65 @@ def _in_jurisdiction(user: User, jurisdiction: Jurisdiction | None) -> bool:
 
 
 def can_view_union(user: User, union: Union) -> bool:
-    if user.role in EVERYTHING_READ:
+    if reads_everything(user):
         return True
-    if user.role == "union_staff":
+    if is_union_staff(user):
         return _in_jurisdiction(user, union.jurisdiction)
-    if user.role == "officer":
+    if runs_site_unions(user):
         return union in user.unions or _in_jurisdiction(user, union.jurisdiction) and union.is_standing
     return False
 
 
 def can_manage_union(user: User, union: Union) -> bool:
-    if user.role == "admin":
+    if can_act_everywhere(user):
         return True
-    if user.role == "union_staff":
+    if is_union_staff(user):
         return _in_jurisdiction(user, union.jurisdiction)
-    return user.role == "officer" and union in user.unions
+    return runs_site_unions(user) and union in user.unions
+
+
+def can_create_standing_union(user: User, jurisdiction: Jurisdiction | None = None) -> bool:
+    """Regional and industry unions: administrators anywhere, union staff in their jurisdiction
+    (``jurisdiction`` None asks whether the user may create one anywhere at all)."""
+    if can_act_everywhere(user):
+        return True
+    return is_union_staff(user) and (jurisdiction is None or _in_jurisdiction(user, jurisdiction))
+
+
+def can_register_projects(user: User) -> bool:
+    """Whether the user registers projects at all (in which towns: :func:`can_register_project`)."""
+    return user.role in UNION_EDITORS
 
 
 def can_register_project(user: User, town: Jurisdiction) -> bool:
-    if user.role == "admin":
+    if can_act_everywhere(user):
         return True
-    return user.role in ("union_staff", "officer") and _in_jurisdiction(user, town)
+    return can_register_projects(user) and _in_jurisdiction(user, town)
 
 
 def can_view_project(user: User, project: Project) -> bool:
-    if user.role in EVERYTHING_READ:
+    if reads_everything(user):
         return True
-    if user.role == "union_staff":
+    if is_union_staff(user):
         return _in_jurisdiction(user, project.town)
-    if user.role == "officer":
+    if runs_site_unions(user):
         return project.created_by_id == user.id or (project.union is not None and project.union in user.unions)
-    if user.role == "contractor":
+    if acts_for_contractor(user):
         return project.general_contractor_id == user.contractor_id
     return False
 
 
 def can_manage_project(user: User, project: Project) -> bool:
-    if user.role in ("admin", "union_staff", "officer"):
-        return can_view_project(user, project)
-    return False
+    return user.role in UNION_EDITORS and can_view_project(user, project)
+
+
+# --- workers ------------------------------------------------------------------
 
 
 def can_view_worker(session: so.Session, user: User, worker: Worker) -> bool:
-    if user.role in EVERYTHING_READ:
+    if reads_everything(user):
         return True
-    if user.role == "contractor":
+    if acts_for_contractor(user):
         return bool(
             session.scalar(
                 sa.select(sa.func.count())
@@ -93,21 +189,147 @@ def can_view_worker(session: so.Session, user: User, worker: Worker) -> bool:
         .join(Union, Membership.union_id == Union.id)
         .where(Membership.worker_id == worker.id)
     )
-    if user.role == "union_staff":
+    if is_union_staff(user):
         if user.jurisdiction is None:
             return False
         query = query.join(Jurisdiction, Union.jurisdiction_id == Jurisdiction.id).where(
             Jurisdiction.path.startswith(user.jurisdiction.path)
         )
-    elif user.role == "officer":
+    elif runs_site_unions(user):
         query = query.join(user_unions, user_unions.c.union_id == Union.id).where(user_unions.c.user_id == user.id)
     else:
         return False
     return bool(session.scalar(query))
 
 
+def can_edit_workers(user: User) -> bool:
+    """Contact details and trade: the union side, except read-only city staff."""
+    return user.role in UNION_EDITORS
+
+
 def can_reveal_id(user: User) -> bool:
-    return user.role == "admin" or (user.can_reveal_id and user.role in ("officer", "union_staff"))
+    return can_act_everywhere(user) or (user.can_reveal_id and user.role in ("officer", "union_staff"))
+
+
+# --- contractors and crews ------------------------------------------------------
+
+
+def can_list_contractors(user: User) -> bool:
+    """The list of companies: the union side reads every company (they pick crews for sites);
+    a contractor's account has only its own."""
+    return works_for_unions(user)
+
+
+def can_look_after_contractors(user: User) -> bool:
+    """The contractors' pages in the menu: a company's own account, and the staff who register
+    and look after companies (officers reach crews from their sites)."""
+    return acts_for_contractor(user) or is_union_staff(user) or can_act_everywhere(user)
+
+
+def can_view_contractor(user: User, contractor: Contractor) -> bool:
+    if acts_for_contractor(user):
+        return user.contractor_id == contractor.id
+    return works_for_unions(user)
+
+
+def can_manage_contractor(user: User, contractor: Contractor) -> bool:
+    """Only the company itself or an administrator edits a company and its crews."""
+    return can_act_everywhere(user) or (acts_for_contractor(user) and user.contractor_id == contractor.id)
+
+
+def can_see_workers_status(user: User, contractor: Contractor) -> bool:
+    """The company's own workers' union status: the company, administrators and city staff
+    (officers see members through their unions, not through a company)."""
+    return reads_everything(user) or (acts_for_contractor(user) and user.contractor_id == contractor.id)
+
+
+def can_register_contractor(user: User) -> bool:
+    return user.role in UNION_EDITORS
+
+
+def can_view_crew(user: User, crew: Crew) -> bool:
+    return can_view_contractor(user, crew.contractor)
+
+
+def can_manage_crew(user: User, crew: Crew) -> bool:
+    return can_manage_contractor(user, crew.contractor)
+
+
+def can_view_roster(session: so.Session, user: User, crew: Crew) -> bool:
+    """Who may see the people in a crew: the company, administrators and city staff,
+    and union officers or staff once the crew has been on a site in their scope."""
+    if reads_everything(user) or can_manage_crew(user, crew):
+        return True
+    if not (runs_site_unions(user) or is_union_staff(user)):
+        return False
+    query = (
+        sa.select(sa.func.count())
+        .select_from(SiteEntry)
+        .join(Project, SiteEntry.project_id == Project.id)
+        .where(SiteEntry.crew_id == crew.id)
+    )
+    if runs_site_unions(user):
+        query = query.outerjoin(Union, Union.project_id == Project.id).where(
+            sa.or_(
+                Project.created_by_id == user.id,
+                Union.id.in_(sa.select(user_unions.c.union_id).where(user_unions.c.user_id == user.id)),
+            )
+        )
+    else:
+        if user.jurisdiction is None:
+            return False
+        query = query.join(Jurisdiction, Project.town_id == Jurisdiction.id).where(
+            Jurisdiction.path.startswith(user.jurisdiction.path)
+        )
+    return bool(session.scalar(query))
+
+
+# --- sites (进场 / 退场) ------------------------------------------------------
+
+
+#: Project states in which crews may enter the site.
+ENTRY_OPEN_STATES = ("planned", "under_construction")
+
+
+def can_record_entry(user: User, project: Project, crew: Crew) -> bool:
+    """The crew's own company, or whoever manages the project on the union side."""
+    if acts_for_contractor(user):
+        return can_manage_crew(user, crew)
+    return can_manage_project(user, project)
+
+
+def can_view_entry(user: User, entry: SiteEntry) -> bool:
+    if acts_for_contractor(user):
+        return entry.crew is not None and can_manage_crew(user, entry.crew)
+    return can_view_project(user, entry.project)
+
+
+def can_view_site(session: so.Session, user: User, project: Project) -> bool:
+    """A project's site page: the project in scope; for a contractor also a site open for
+    entry or one its crews have been on."""
+    if can_view_project(user, project):
+        return True
+    if not acts_for_contractor(user):
+        return False
+    if project.state in ENTRY_OPEN_STATES:
+        return True
+    return bool(
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(SiteEntry)
+            .join(Crew, SiteEntry.crew_id == Crew.id)
+            .where(SiteEntry.project_id == project.id, Crew.contractor_id == user.contractor_id)
+        )
+    )
+
+
+def can_send_crews_to(user: User, project: Project) -> bool:
+    """Whether ``project`` is offered as a destination: a company sends its crews onto any
+    open site, an administrator records any entry, the union side where it manages the project."""
+    return user.role in SEND_ANYWHERE or can_manage_project(user, project)
+
+
+# --- refusing -------------------------------------------------------------------
 
 
 def require(allowed: bool, *, private: bool = False) -> None:
@@ -140,8 +362,11 @@ def can_view_reports(user: User | None) -> bool:
     return user.role in REPORT_ROLES
 
 
+def reports_confined_to(user: User | None) -> Jurisdiction | None:
+    """The jurisdiction a user's totals are limited to (district and town staff); None: the whole city."""
+    return user.jurisdiction if user is not None and is_union_staff(user) else None
+
+
 def can_export_roster(user: User, crew: Crew) -> bool:
     """Exports carry full ID numbers: the company itself and administrators only."""
-    from projectunion.services.crews import can_manage_crew  # services.crews imports this module
-
     return can_manage_crew(user, crew)

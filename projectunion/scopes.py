@@ -12,7 +12,13 @@ import sqlalchemy as sa
 
 from projectunion.models import Crew, CrewMember, Jurisdiction, Membership, Project, Union, User
 from projectunion.models.users import user_unions
-from projectunion.permissions import EVERYTHING_READ
+from projectunion.permissions import (
+    acts_for_contractor,
+    can_act_everywhere,
+    is_union_staff,
+    reads_everything,
+    runs_site_unions,
+)
 
 
 def _subtree(user: User):
@@ -24,26 +30,26 @@ def _my_unions(user: User):
 
 
 def visible_projects(user: User) -> sa.ColumnElement[bool]:
-    if user.role in EVERYTHING_READ:
+    if reads_everything(user):
         return sa.true()
-    if user.role == "union_staff" and user.jurisdiction is not None:
+    if is_union_staff(user) and user.jurisdiction is not None:
         return Project.town_id.in_(_subtree(user))
-    if user.role == "officer":
+    if runs_site_unions(user):
         return sa.or_(
             Project.created_by_id == user.id,
             Project.id.in_(sa.select(Union.project_id).where(Union.id.in_(_my_unions(user)))),
         )
-    if user.role == "contractor" and user.contractor_id is not None:
+    if acts_for_contractor(user) and user.contractor_id is not None:
         return Project.general_contractor_id == user.contractor_id
     return sa.false()
 
 
 def visible_unions(user: User) -> sa.ColumnElement[bool]:
-    if user.role in EVERYTHING_READ:
+    if reads_everything(user):
         return sa.true()
-    if user.role == "union_staff" and user.jurisdiction is not None:
+    if is_union_staff(user) and user.jurisdiction is not None:
         return Union.jurisdiction_id.in_(_subtree(user))
-    if user.role == "officer":
+    if runs_site_unions(user):
         mine = Union.id.in_(_my_unions(user))
         if user.jurisdiction is None:
             return mine
@@ -52,32 +58,32 @@ def visible_unions(user: User) -> sa.ColumnElement[bool]:
 
 
 def manageable_unions(user: User) -> sa.ColumnElement[bool]:
-    if user.role == "admin":
+    if can_act_everywhere(user):
         return sa.true()
-    if user.role == "union_staff" and user.jurisdiction is not None:
+    if is_union_staff(user) and user.jurisdiction is not None:
         return Union.jurisdiction_id.in_(_subtree(user))
-    if user.role == "officer":
+    if runs_site_unions(user):
         return Union.id.in_(_my_unions(user))
     return sa.false()
 
 
 def visible_workers(user: User, worker_id_column) -> sa.ColumnElement[bool]:
     """Workers the user may see: members of the user's unions, or the contractor's crews."""
-    if user.role in EVERYTHING_READ:
+    if reads_everything(user):
         return sa.true()
-    if user.role == "contractor" and user.contractor_id is not None:
+    if acts_for_contractor(user) and user.contractor_id is not None:
         return worker_id_column.in_(
             sa.select(CrewMember.worker_id)
             .join(Crew, CrewMember.crew_id == Crew.id)
             .where(Crew.contractor_id == user.contractor_id)
         )
-    if user.role == "union_staff" and user.jurisdiction is not None:
+    if is_union_staff(user) and user.jurisdiction is not None:
         members = (
             sa.select(Membership.worker_id)
             .join(Union, Membership.union_id == Union.id)
             .where(Union.jurisdiction_id.in_(_subtree(user)))
         )
         return worker_id_column.in_(members)
-    if user.role == "officer":
+    if runs_site_unions(user):
         return worker_id_column.in_(sa.select(Membership.worker_id).where(Membership.union_id.in_(_my_unions(user))))
     return sa.false()

@@ -54,19 +54,27 @@ def describe(exc: DomainError) -> str:
     return relabel(exc.message, getattr(exc, "machine", None))
 
 
-def apply_errors(form, exc: DomainError, aliases: dict[str, str] | None = None) -> None:
+def apply_errors(
+    form, exc: DomainError, aliases: dict[str, str] | None = None, rows_prefix: str | None = None
+) -> dict[int, str]:
     """Show a refusal on the form: per field where the service named one, else at the top.
 
-    Not allowed (403) and not found (404) are not form errors: they get their page.
+    Errors keyed ``<rows_prefix>-<id>`` belong to one row of a table (a member, a worker)
+    and are returned by id for the page to show on that row. Not allowed (403) and not
+    found (404) are not form errors: they get their page.
     """
     if exc.status in (403, 404):
         raise exc
     aliases = aliases or {}
     fields = getattr(exc, "fields", None) or {}
+    rows: dict[int, str] = {}
     placed = False
     for name, message in fields.items():
+        head, _sep, tail = name.rpartition("-")
         field = getattr(form, aliases.get(name, name), None)
-        if field is not None and hasattr(field, "errors"):
+        if rows_prefix and head == rows_prefix and tail.isdigit():
+            rows[int(tail)] = relabel(message)
+        elif field is not None and hasattr(field, "errors"):
             field.errors = [*list(field.errors or ()), relabel(message)]
             placed = True
         else:
@@ -74,6 +82,7 @@ def apply_errors(form, exc: DomainError, aliases: dict[str, str] | None = None) 
             placed = True
     if not placed or not isinstance(exc, ValidationError):
         form.form_errors.append(describe(exc))
+    return rows
 
 
 def refuse(exc: DomainError) -> None:
@@ -83,6 +92,13 @@ def refuse(exc: DomainError) -> None:
     fields = getattr(exc, "fields", None) or {}
     for message in [relabel(m) for m in fields.values()] or [describe(exc)]:
         flash(message, "error")
+
+
+def flash_form_errors(form) -> None:
+    """A small form posted from a page that does not show it again: its errors become messages."""
+    for errors in form.errors.values():
+        for message in errors:
+            flash(message, "error")
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -231,6 +247,18 @@ def _place_path(jurisdiction) -> str:
     return " · ".join(reversed(parts)) or _place(jurisdiction)
 
 
+#: The permission questions templates ask by name: ``can_manage_crew(current_user, crew)``.
+QUESTION_PREFIXES = ("can_", "acts_", "reads_", "works_", "runs_", "is_")
+
+
+def template_questions() -> dict[str, Any]:
+    return {
+        name: value
+        for name, value in vars(permissions).items()
+        if name.startswith(QUESTION_PREFIXES) and callable(value) and value.__module__ == permissions.__name__
+    }
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(_date, "date")
     app.add_template_filter(_datetime, "datetime")
@@ -240,6 +268,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(_badge, "badge")
     app.add_template_global(labels, "labels")
     app.add_template_global(permissions, "permissions")
+    for name, question in template_questions().items():
+        app.add_template_global(question, name)
 
     @app.context_processor
     def _globals():

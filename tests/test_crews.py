@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from projectunion import permissions
 from projectunion.dates import today
 from projectunion.exceptions import Conflict, NotFound, PermissionDenied, ValidationError
 from projectunion.services import crews, site_entries
@@ -118,9 +119,25 @@ def test_officers_see_a_crews_people_once_it_came_onto_their_site(f, db_session,
     union = f.started_union()
     officer = f.user("officer", unions=[union])
     staff_elsewhere = f.user("union_staff", jurisdiction=f.wendeng_town)
-    assert not crews.can_view_roster(db_session, officer, crew)
+    assert not permissions.can_view_roster(db_session, officer, crew)
     site_entries.enter_site(db_session, boss, union.project, crew=crew, entered_on=dt.date(2024, 3, 5))
-    assert crews.can_view_roster(db_session, officer, crew)
-    assert crews.can_view_roster(db_session, f.user("union_staff", jurisdiction=f.huancui), crew)
-    assert not crews.can_view_roster(db_session, staff_elsewhere, crew)
-    assert not crews.can_view_roster(db_session, f.user("officer", unions=[f.started_union()]), crew)
+    assert permissions.can_view_roster(db_session, officer, crew)
+    assert permissions.can_view_roster(db_session, f.user("union_staff", jurisdiction=f.huancui), crew)
+    assert not permissions.can_view_roster(db_session, staff_elsewhere, crew)
+    assert not permissions.can_view_roster(db_session, f.user("officer", unions=[f.started_union()]), crew)
+
+
+@pytest.mark.parametrize(("minimum", "accepted"), [(16, True), (18, False)])
+def test_crews_follow_the_configured_minimum_age(app, monkeypatch, db_session, boss, crew, minimum, accepted):
+    """A 17-year-old joins a crew where the city's minimum is 16, and not where it is 18."""
+    monkeypatch.setitem(app.config, "MIN_MEMBER_AGE", minimum)
+    joined_on = dt.date(2024, 3, 1)
+    add = lambda: crews.add_member(  # noqa: E731
+        db_session, boss, crew, id_number=id_number(seq=4, birth=dt.date(2006, 6, 1)), name="少年", joined_on=joined_on
+    )
+    if accepted:
+        assert add().worker.name == "少年"
+    else:
+        with pytest.raises(ValidationError) as info:
+            add()
+        assert "18" in str(info.value.fields["id_number"])

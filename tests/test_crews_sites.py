@@ -268,3 +268,30 @@ def test_the_officers_home_lists_exits_still_waiting_for_a_decision(client, db_s
         db_session, officer, entry, {i: {"action": "keep"} for i in ids.values()}, on=dt.date(2024, 9, 30)
     )
     assert "after a site exit" not in client.get("/").get_data(as_text=True)
+
+
+SITE_ROLES = ("officer", "union_staff", "city_staff", "admin", "contractor")
+
+
+@pytest.mark.parametrize("role", SITE_ROLES)
+def test_who_may_send_crews_onto_a_site_and_see_it(f, db_session, company, union, role):
+    """A company sends its crews onto any open site; the union side only where it manages the
+    project (city staff read, never send); a site outside one's scope stays private."""
+    elsewhere = f.project(town=f.wendeng_town)  # planned, in another district, nobody's project
+    users = {
+        "officer": f.user("officer", unions=[union], jurisdiction=f.huancui),
+        "union_staff": f.user("union_staff", jurisdiction=f.huancui),
+        "city_staff": f.user("city_staff"),
+        "admin": f.admin,
+        "contractor": f.user("contractor", contractor=company),
+    }
+    user = users[role]
+    offered = {p.id for p in site_entries.sites_open_for_entry(db_session, user)}
+    assert (union.project_id in offered) == (role != "city_staff")
+    assert (elsewhere.id in offered) == (role in ("admin", "contractor"))
+    visible = role in ("admin", "city_staff", "contractor")
+    if visible:
+        assert site_entries.get_project(db_session, user, elsewhere.id) == elsewhere
+    else:
+        with pytest.raises(NotFound):
+            site_entries.get_project(db_session, user, elsewhere.id)

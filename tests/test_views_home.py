@@ -80,7 +80,7 @@ def test_officer_without_unions_is_told_how_to_start(client, f):
     assert "You do not run a union yet." in text(client.get("/"))
 
 
-@pytest.mark.parametrize("machine", ["project", "union", "membership", "wage_case"])
+@pytest.mark.parametrize("machine", ["project", "union", "membership", "wage_case", "crew"])
 def test_diagram_draws_every_state_and_transition_of_the_declaration(app, machine):
     decl = lifecycle.declaration_of(machine)
     svg = str(diagrams.render(machine))
@@ -97,11 +97,12 @@ def test_diagram_highlights_the_current_state_and_its_ways_out(app):
     assert svg.count('marker-end="url(#union-arrow-hot)"') == 2  # suspend, begin dissolution
 
 
-def test_lifecycles_page_shows_the_four_machines(client, f):
+def test_lifecycles_page_shows_every_machine(client, f):
     sign_in(client, f.user("city_staff"))
     body = client.get("/lifecycles").get_data(as_text=True)
-    assert body.count('class="lifecycle horizontal"') == 4 and body.count('class="lifecycle vertical"') == 4
+    assert body.count('class="lifecycle horizontal"') == 5 and body.count('class="lifecycle vertical"') == 5
     assert "Under construction" in body and "Dissolving" in body and "Transferred" in body and "Escalated" in body
+    assert 'data-event="close"' in body  # the crew machine's only event
 
 
 def test_pages_load_nothing_from_other_sites(client, f):

@@ -6,7 +6,7 @@ normalised by ``projectunion.realname.normalize_name`` before they are stored
 or compared; this brings the names stored before into the same form.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01 17:40:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from projectunion.realname import RealNameError, normalize_name
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

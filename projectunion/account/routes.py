@@ -9,7 +9,7 @@ from projectunion.account.forms import PasswordForm, SignInForm
 from projectunion.db import get_session
 from projectunion.exceptions import DomainError
 from projectunion.i18n import _
-from projectunion.join import limiter
+from projectunion.ratelimit import limiter
 from projectunion.services import accounts, sign_ins
 from projectunion.web import apply_errors, flash_done, safe_next
 

@@ -20,7 +20,7 @@ from projectunion.web import apply_errors, flash_done, get_or_404, paginate, ref
 
 @bp.before_request
 def _admins_only():
-    permissions.require(current_user.role == "admin")
+    permissions.require(permissions.can_manage_users(current_user))
 
 
 def _union_choices() -> list[tuple[int, str]]:

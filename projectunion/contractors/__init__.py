@@ -1,7 +1,9 @@
-"""Pages for contractors and officers: companies, crews, rosters, sites (进场/退场)."""
+"""Pages for contractors and officers: companies, crews and their rosters, sites (进场/退场)."""
 
 from flask import Blueprint
 
-bp = Blueprint("contractors", __name__)
+from projectunion.auth import signed_in_only
 
-from projectunion.contractors import routes  # noqa: E402,F401
+bp = signed_in_only(Blueprint("contractors", __name__))
+
+from projectunion.contractors import companies, crews, sites  # noqa: E402,F401

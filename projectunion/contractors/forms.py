@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from projectunion.dates import today
 from projectunion.forms import DayField
 from projectunion.i18n import _l
-from projectunion.services.contractors import KIND_LABELS
+from projectunion.labels import CONTRACTOR_KINDS
 
 
 def _required(message):
@@ -25,7 +25,7 @@ class CompanyForm(FlaskForm):
         [_required(_l("Enter the unified social credit code."))],
         description=_l("18 characters, as on the business licence."),
     )
-    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in CONTRACTOR_KINDS.items()])
 
 
 class CrewForm(FlaskForm):

@@ -2,6 +2,8 @@
 
 from flask import Blueprint
 
-bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+from projectunion.auth import signed_in_only
+
+bp = signed_in_only(Blueprint("dashboard", __name__, url_prefix="/dashboard"))
 
 from projectunion.dashboard import routes  # noqa: E402,F401

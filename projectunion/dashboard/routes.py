@@ -11,9 +11,9 @@ from typing import Any
 
 from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
 from flask_babel import format_decimal
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from projectunion import exports, reporting, web
+from projectunion import exports, permissions, reporting, web
 from projectunion.dashboard import bp
 from projectunion.dashboard.charts import BLUE, RED, Point, Series, bars, trend
 from projectunion.db import get_session
@@ -41,9 +41,8 @@ EXPORTS = {"csv": exports.CSV_MEDIA_TYPE, "xlsx": exports.XLSX_MEDIA_TYPE}
 
 
 @bp.before_request
-@login_required
 def staff_only():
-    if not reporting.can_view_reports(current_user):
+    if not permissions.can_view_reports(current_user):
         raise PermissionDenied(_l("Only union and city staff can see the totals."))
 
 

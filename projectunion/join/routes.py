@@ -14,11 +14,12 @@ from wtforms.fields.choices import SelectChoice
 from projectunion.db import get_session
 from projectunion.exceptions import AlreadyMember, DomainError, NotFound, ValidationError
 from projectunion.i18n import _, _l
-from projectunion.join import bp, limiter
+from projectunion.join import bp
 from projectunion.join.forms import ExpiryForm, JoinForm, ReceiptForm
 from projectunion.lifecycle.declarations import ACTIVATED
 from projectunion.lifecycle.membership import active_membership
 from projectunion.models import Membership, Union
+from projectunion.ratelimit import limiter
 from projectunion.services import join
 from projectunion.services.jurisdictions import DIVISIONS_FILE
 from projectunion.services.workers import mask_name

@@ -28,13 +28,13 @@ __all__ = [
 
 
 def _lifecycles() -> dict[str, Lifecycle]:
-    from projectunion.lifecycle import membership, project, union, wage_case
+    from projectunion.lifecycle import crew, membership, project, union, wage_case
 
-    return {lc.LIFECYCLE.declaration.name: lc.LIFECYCLE for lc in (project, union, membership, wage_case)}
+    return {lc.LIFECYCLE.declaration.name: lc.LIFECYCLE for lc in (project, union, membership, wage_case, crew)}
 
 
 def machine_name(obj: Any) -> str:
-    return {"projects": "project", "unions": "union", "memberships": "membership", "wage_cases": "wage_case"}[
+    return {"projects": "project", "unions": "union", "memberships": "membership", "wage_cases": "wage_case", "crews": "crew"}[
         obj.__tablename__
     ]
 

@@ -154,4 +154,20 @@ WAGE_CASE = Declaration(
 #: Wage-case states that block a union's dissolution.
 WAGE_CASE_OPEN = ("open", "mediating", "escalated")
 
-ALL = {d.name: d for d in (PROJECT, UNION, MEMBERSHIP, WAGE_CASE)}
+CREW = Declaration(
+    name="crew",
+    states=("open", "closed"),
+    initial=("open",),
+    final=("closed",),
+    transitions=(
+        Transition(
+            "close",
+            ("open",),
+            "closed",
+            guards=("not_before_creation", "off_every_site", "not_before_last_joining"),
+            effects=("members_leave",),
+        ),
+    ),
+)
+
+ALL = {d.name: d for d in (PROJECT, UNION, MEMBERSHIP, WAGE_CASE, CREW)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, has_app_context
 from flask_babel import force_locale
 
+from projectunion import permissions
 from projectunion.i18n import _
 from projectunion.lifecycle import union as union_lifecycle
 from projectunion.lifecycle.declarations import PROJECT
@@ -33,7 +34,7 @@ def open_union(project: Project, ctx: Context) -> None:
     )
     ctx.session.add(union)
     record_creation(ctx.session, "union", union, ctx)
-    if getattr(ctx.actor, "role", None) == "officer" and union not in ctx.actor.unions:
+    if ctx.actor is not None and permissions.runs_site_unions(ctx.actor) and union not in ctx.actor.unions:
         ctx.actor.unions.append(union)
 
 

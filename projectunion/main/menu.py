@@ -1,28 +1,39 @@
-"""The main menu: what each role works with, including pages other blueprints add."""
+"""The main menu: what each user works with (by the permission questions), including pages other blueprints add."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, request
 from flask_login import current_user
 
+from projectunion import permissions
 from projectunion.i18n import _l
 
-# (endpoint, label, roles); endpoints not registered in this app are left out.
-MENU: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
-    ("main.index", _l("Home"), ("officer", "union_staff", "contractor", "city_staff", "admin")),
-    ("projects.index", _l("Projects"), ("officer", "union_staff", "contractor", "city_staff", "admin")),
-    ("unions.index", _l("Unions"), ("officer", "union_staff", "city_staff", "admin")),
-    ("workers.index", _l("Workers"), ("officer", "union_staff", "city_staff", "admin")),
-    ("cases.wage_cases", _l("Wage cases"), ("officer", "union_staff", "city_staff", "admin")),
-    ("cases.services", _l("Services"), ("officer", "union_staff", "city_staff", "admin")),
-    ("contractors.index", _l("Contractors"), ("contractor", "union_staff", "admin")),
-    ("contractors.sites", _l("Sites"), ("officer", "union_staff", "contractor", "city_staff", "admin")),
-    ("dashboard.index", _l("Totals"), ("union_staff", "city_staff", "admin")),
-    ("main.lifecycles", _l("Lifecycles"), ("officer", "union_staff", "contractor", "city_staff", "admin")),
-    ("admin.users", _l("Users"), ("admin",)),
+
+def _everyone(user) -> bool:
+    return True
+
+
+def _reports(user) -> bool:
+    return permissions.can_view_reports(user)
+
+
+# (endpoint, label, who sees it); endpoints not registered in this app are left out.
+MENU: tuple[tuple[str, Any, Callable[[Any], bool]], ...] = (
+    ("main.index", _l("Home"), _everyone),
+    ("projects.index", _l("Projects"), _everyone),
+    ("unions.index", _l("Unions"), permissions.works_for_unions),
+    ("workers.index", _l("Workers"), permissions.works_for_unions),
+    ("cases.wage_cases", _l("Wage cases"), permissions.works_for_unions),
+    ("cases.services", _l("Services"), permissions.works_for_unions),
+    ("contractors.index", _l("Contractors"), permissions.can_look_after_contractors),
+    ("contractors.sites", _l("Sites"), _everyone),
+    ("dashboard.index", _l("Totals"), _reports),
+    ("main.lifecycles", _l("Lifecycles"), _everyone),
+    ("admin.users", _l("Users"), permissions.can_manage_users),
 )
 
 
@@ -61,8 +72,8 @@ def main_menu(app: Flask) -> list[MenuItem]:
         return []
     return [
         MenuItem(endpoint, label, current=_is_current(endpoint))
-        for endpoint, label, roles in MENU
-        if current_user.role in roles and endpoint in app.view_functions
+        for endpoint, label, sees in MENU
+        if sees(current_user) and endpoint in app.view_functions
     ]
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from projectunion import scopes
+from projectunion import permissions, scopes
 from projectunion.lifecycle.declarations import WAGE_CASE_OPEN
 from projectunion.models import Membership, Project, Union, User, WageCase
 
@@ -38,7 +38,7 @@ class Attention:
 
 def _union_scope(user: User):
     # City staff read everything; the others are asked to act only where they may.
-    return scopes.visible_unions(user) if user.role == "city_staff" else scopes.manageable_unions(user)
+    return scopes.visible_unions(user) if permissions.is_read_only(user) else scopes.manageable_unions(user)
 
 
 def _per_union(session: so.Session, counted, condition, scope) -> tuple[list[Item], int]:

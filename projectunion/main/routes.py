@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import render_template
 from flask_login import current_user
 
-from projectunion import diagrams
+from projectunion import diagrams, permissions
 from projectunion.db import get_session
 from projectunion.lifecycle.declarations import ENROLLMENT_OPEN
 from projectunion.main import bp, queries
@@ -15,9 +15,9 @@ def index():
     session = get_session()
     user = current_user
     context = {"attention": None, "my_unions": [], "exit_decisions": [], "overview": None, "projects": []}
-    if user.role != "contractor":
+    if permissions.works_for_unions(user):
         context["attention"] = queries.attention(session, user)
-    if user.role == "officer":
+    if permissions.runs_site_unions(user):
         context["my_unions"] = queries.my_unions(session, user)
         context["exit_decisions"] = [
             waiting
@@ -35,5 +35,5 @@ def index():
 def lifecycles():
     return render_template(
         "main/lifecycles.html",
-        figures=[(name, diagrams.figure(name)) for name in ("project", "union", "membership", "wage_case")],
+        figures=[(name, diagrams.figure(name)) for name in ("project", "union", "membership", "wage_case", "crew")],
     )

@@ -7,14 +7,15 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from projectunion.db import Base
-from projectunion.models._columns import Timestamp, choice, utcnow
+from projectunion.lifecycle.declarations import CREW
+from projectunion.models._columns import Timestamp, choice, state_type, utcnow
 from projectunion.models.workers import Worker
 
 if TYPE_CHECKING:
     from projectunion.models.projects import Project
 
 CONTRACTOR_KINDS = ("general", "subcontractor", "labor_service")
-CREW_STATES = ("open", "closed")
+CREW_STATES = CREW.states
 
 
 class Contractor(Base):
@@ -41,7 +42,7 @@ class Crew(Base):
     contractor_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("contractors.id"), index=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(100))
     leader_worker_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("workers.id"))
-    state: so.Mapped[str] = so.mapped_column(choice("crew_state", CREW_STATES), default="open")
+    state: so.Mapped[str] = so.mapped_column(state_type(CREW), default="open")
     created_on: so.Mapped[dt.date]
     closed_on: so.Mapped[dt.date | None]
 

@@ -80,7 +80,7 @@ def _project_values(form) -> dict:
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
-    permissions.require(current_user.role in ("officer", "union_staff", "admin"))
+    permissions.require(permissions.can_register_projects(current_user))
     form = ProjectForm()
     towns = town_choices(current_user)
     permissions.require(bool(towns))

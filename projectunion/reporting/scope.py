@@ -27,7 +27,7 @@ def resolve_scope(session: so.Session, actor: User | None, code: str | None = No
     """
     if actor is not None and not permissions.can_view_reports(actor):
         raise PermissionDenied(_l("Only union and city staff can see the totals."))
-    own = actor.jurisdiction if actor is not None and actor.role == "union_staff" else None
+    own = permissions.reports_confined_to(actor)
     code = (code or "").strip()
     if code:
         scope = session.scalars(sa.select(Jurisdiction).where(Jurisdiction.code == code)).first()
@@ -42,7 +42,7 @@ def resolve_scope(session: so.Session, actor: User | None, code: str | None = No
 
 def scope_choices(session: so.Session, actor: User | None) -> list[Jurisdiction]:
     """The jurisdictions the actor may choose, in tree order (city, then each district and its towns)."""
-    own = actor.jurisdiction if actor is not None and actor.role == "union_staff" else None
+    own = permissions.reports_confined_to(actor)
     query = sa.select(Jurisdiction).order_by(Jurisdiction.path)
     if own is not None:
         query = query.where(Jurisdiction.path.startswith(own.path, autoescape=True))

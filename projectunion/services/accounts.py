@@ -64,7 +64,7 @@ def set_locale(session: so.Session, actor: User, locale: str) -> None:
 
 def set_active(session: so.Session, actor: User, user: User, active: bool) -> User:
     """Disable or re-enable an account; a disabled user can no longer sign in or use tokens."""
-    permissions.require(actor.role == "admin")
+    permissions.require(permissions.can_manage_users(actor))
     if user.id == actor.id and not active:
         raise ValidationError({"is_active": _l("You cannot disable your own account.")})
     with unit_of_work(session):
@@ -87,30 +87,30 @@ def update_scope(
     can_reveal_id: bool,
 ) -> User:
     """Change what an account may see: its jurisdiction, unions or company."""
-    permissions.require(actor.role == "admin")
+    permissions.require(permissions.can_manage_users(actor))
     errors: dict[str, Any] = {}
     display_name = (display_name or "").strip()
     if not display_name or len(display_name) > 100:
         errors["display_name"] = _l("Enter the person's name (at most 100 characters).")
-    if user.role == "union_staff" and jurisdiction is None:
+    if permissions.role_needs_jurisdiction(user.role) and jurisdiction is None:
         errors["jurisdiction"] = _l("Union staff need a jurisdiction.")
-    if user.role == "contractor" and contractor is None:
+    if permissions.role_has_contractor(user.role) and contractor is None:
         errors["contractor"] = _l("A contractor account needs its company.")
     if errors:
         raise ValidationError(errors)
     with unit_of_work(session):
         user.display_name = display_name
-        user.jurisdiction = jurisdiction if user.role in ("union_staff", "officer") else None
-        user.contractor = contractor if user.role == "contractor" else None
-        user.unions = list(unions) if user.role == "officer" else []
-        user.can_reveal_id = can_reveal_id and user.role in ("officer", "union_staff", "admin")
+        user.jurisdiction = jurisdiction if permissions.role_has_jurisdiction(user.role) else None
+        user.contractor = contractor if permissions.role_has_contractor(user.role) else None
+        user.unions = list(unions) if permissions.role_has_unions(user.role) else []
+        user.can_reveal_id = can_reveal_id and permissions.role_may_reveal_id(user.role)
         audit(session, actor, "update_user", user, unions=[u.id for u in user.unions])
     return user
 
 
 def reset_password(session: so.Session, actor: User, user: User, new: str) -> None:
     """The administrator sets a new password for someone who forgot theirs."""
-    permissions.require(actor.role == "admin")
+    permissions.require(permissions.can_manage_users(actor))
     if len(new or "") < MIN_PASSWORD:
         raise ValidationError({"password": _l("The password needs at least %(n)d characters.", n=MIN_PASSWORD)})
     with unit_of_work(session):

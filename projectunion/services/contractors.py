@@ -24,33 +24,6 @@ from projectunion.models import Contractor, Crew, CrewMember, Membership, Union,
 from projectunion.models.contractors import CONTRACTOR_KINDS
 from projectunion.services.transaction import audit, unit_of_work
 
-UNION_SIDE = ("admin", "city_staff", "union_staff", "officer")
-KIND_LABELS = {
-    "general": _l("General contractor"),
-    "subcontractor": _l("Subcontractor"),
-    "labor_service": _l("Labour-service company"),
-}
-
-
-def can_view_contractor(user: User, contractor: Contractor) -> bool:
-    if user.role == "contractor":
-        return user.contractor_id == contractor.id
-    return user.role in UNION_SIDE
-
-
-def can_manage_contractor(user: User, contractor: Contractor) -> bool:
-    return user.role == "admin" or (user.role == "contractor" and user.contractor_id == contractor.id)
-
-
-def can_see_workers_status(user: User, contractor: Contractor) -> bool:
-    """The company's own workers' union status: the company, administrators and city staff
-    (officers see members through their unions, not through a company)."""
-    return user.role in ("admin", "city_staff") or (user.role == "contractor" and user.contractor_id == contractor.id)
-
-
-def can_register_contractor(user: User) -> bool:
-    return user.role in ("admin", "union_staff", "officer")
-
 
 def clean_uscc(raw: Any) -> str:
     """The unified social credit code, compacted and checked (GB 32100)."""
@@ -94,7 +67,7 @@ def _clean(session: so.Session, values: dict[str, Any], contractor: Contractor |
 
 
 def register_contractor(session: so.Session, actor: User, *, name: Any, uscc: Any, kind: str) -> Contractor:
-    permissions.require(can_register_contractor(actor))
+    permissions.require(permissions.can_register_contractor(actor))
     values = _clean(session, {"name": name, "uscc": uscc, "kind": kind}, None)
     with unit_of_work(session):
         contractor = Contractor(**values)
@@ -106,8 +79,8 @@ def register_contractor(session: so.Session, actor: User, *, name: Any, uscc: An
 
 def update_contractor(session: so.Session, actor: User, contractor: Contractor, **values: Any) -> Contractor:
     """Change name, code or kind; only the company itself or an administrator may."""
-    permissions.require(can_view_contractor(actor, contractor), private=True)
-    permissions.require(can_manage_contractor(actor, contractor))
+    permissions.require(permissions.can_view_contractor(actor, contractor), private=True)
+    permissions.require(permissions.can_manage_contractor(actor, contractor))
     unknown = set(values) - {"name", "uscc", "kind"}
     if unknown:
         raise ValidationError({k: _l("This field cannot be changed.") for k in unknown})
@@ -125,15 +98,15 @@ def update_contractor(session: so.Session, actor: User, contractor: Contractor, 
 def get_contractor(session: so.Session, actor: User, contractor_id: int) -> Contractor:
     """The company, or 404 when it does not exist or is outside the user's scope."""
     contractor = session.get(Contractor, contractor_id)
-    permissions.require(contractor is not None and can_view_contractor(actor, contractor), private=True)
+    permissions.require(contractor is not None and permissions.can_view_contractor(actor, contractor), private=True)
     return contractor
 
 
 def visible_contractors(session: so.Session, actor: User) -> list[Contractor]:
     query = sa.select(Contractor).order_by(Contractor.name)
-    if actor.role == "contractor":
+    if permissions.acts_for_contractor(actor):
         query = query.where(Contractor.id == actor.contractor_id)
-    elif actor.role not in UNION_SIDE:
+    elif not permissions.can_list_contractors(actor):
         return []
     return list(session.scalars(query))
 
@@ -152,8 +125,8 @@ class WorkerStatus:
 
 def workers_status(session: so.Session, actor: User, contractor: Contractor) -> list[WorkerStatus]:
     """The union status of the company's own current crew members, and nothing about anyone else."""
-    permissions.require(can_view_contractor(actor, contractor), private=True)
-    permissions.require(can_see_workers_status(actor, contractor))
+    permissions.require(permissions.can_view_contractor(actor, contractor), private=True)
+    permissions.require(permissions.can_see_workers_status(actor, contractor))
     rows = session.execute(
         sa.select(CrewMember, Crew, Worker)
         .join(Crew, CrewMember.crew_id == Crew.id)

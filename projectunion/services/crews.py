@@ -12,68 +12,33 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app, has_app_context
 
-from projectunion import permissions
+from projectunion import lifecycle, permissions
 from projectunion.dates import today
 from projectunion.exceptions import Conflict, ValidationError
 from projectunion.i18n import _l
-from projectunion.models import Contractor, Crew, CrewMember, Jurisdiction, Project, SiteEntry, Union, User, Worker
-from projectunion.models.users import user_unions
+from projectunion.models import Contractor, Crew, CrewMember, User, Worker
+
+# services.rosters still asks these here; the rules themselves live in permissions.
+from projectunion.permissions import can_manage_crew, can_view_crew  # noqa: F401
 from projectunion.realname import RealNameError, check_min_age
 from projectunion.services import workers
-from projectunion.services.contractors import can_manage_contractor, can_view_contractor
 from projectunion.services.transaction import audit, unit_of_work
 
 CREW_NAME_MAX = 100
 
 
-def can_view_crew(user: User, crew: Crew) -> bool:
-    return can_view_contractor(user, crew.contractor)
-
-
-def can_manage_crew(user: User, crew: Crew) -> bool:
-    return can_manage_contractor(user, crew.contractor)
-
-
-def can_view_roster(session: so.Session, user: User, crew: Crew) -> bool:
-    """Who may see the people in a crew: the company, administrators and city staff,
-    and union officers or staff once the crew has been on a site in their scope."""
-    if user.role in ("admin", "city_staff") or can_manage_crew(user, crew):
-        return True
-    if user.role not in ("officer", "union_staff"):
-        return False
-    query = (
-        sa.select(sa.func.count())
-        .select_from(SiteEntry)
-        .join(Project, SiteEntry.project_id == Project.id)
-        .where(SiteEntry.crew_id == crew.id)
-    )
-    if user.role == "officer":
-        query = query.outerjoin(Union, Union.project_id == Project.id).where(
-            sa.or_(
-                Project.created_by_id == user.id,
-                Union.id.in_(sa.select(user_unions.c.union_id).where(user_unions.c.user_id == user.id)),
-            )
-        )
-    else:
-        if user.jurisdiction is None:
-            return False
-        query = query.join(Jurisdiction, Project.town_id == Jurisdiction.id).where(
-            Jurisdiction.path.startswith(user.jurisdiction.path)
-        )
-    return bool(session.scalar(query))
-
-
 def get_crew(session: so.Session, actor: User, crew_id: int) -> Crew:
     """The crew, or 404 when it does not exist or belongs to a company outside the user's scope."""
     crew = session.get(Crew, crew_id)
-    permissions.require(crew is not None and can_view_crew(actor, crew), private=True)
+    permissions.require(crew is not None and permissions.can_view_crew(actor, crew), private=True)
     return crew
 
 
 def require_manage(actor: User, crew: Crew) -> None:
-    permissions.require(can_view_crew(actor, crew), private=True)
-    permissions.require(can_manage_crew(actor, crew))
+    permissions.require(permissions.can_view_crew(actor, crew), private=True)
+    permissions.require(permissions.can_manage_crew(actor, crew))
 
 
 def require_open(crew: Crew) -> None:
@@ -91,6 +56,10 @@ def _clean_name(session: so.Session, contractor_id: int, raw: Any, crew_id: int 
     return name
 
 
+def _min_member_age() -> int:
+    return current_app.config["MIN_MEMBER_AGE"] if has_app_context() else 16
+
+
 def _past_date(value: dt.date | None, field: str) -> dt.date:
     value = value or today()
     if value > today():
@@ -101,14 +70,14 @@ def _past_date(value: dt.date | None, field: str) -> dt.date:
 def create_crew(
     session: so.Session, actor: User, contractor: Contractor, *, name: Any, created_on: dt.date | None = None
 ) -> Crew:
-    permissions.require(can_view_contractor(actor, contractor), private=True)
-    permissions.require(can_manage_contractor(actor, contractor))
+    permissions.require(permissions.can_view_contractor(actor, contractor), private=True)
+    permissions.require(permissions.can_manage_contractor(actor, contractor))
     clean = _clean_name(session, contractor.id, name)
     created_on = _past_date(created_on, "created_on")
     with unit_of_work(session):
         crew = Crew(contractor=contractor, name=clean, state="open", created_on=created_on)
         session.add(crew)
-        session.flush()
+        lifecycle.record_creation(session, "crew", crew, lifecycle.context(session, actor, created_on))
         audit(session, actor, "create_crew", crew, contractor_id=contractor.id, name=clean)
     return crew
 
@@ -189,7 +158,7 @@ def add_member(
     joined_on = _past_date(joined_on, "joined_on")
     resident, clean_name, clean_phone = workers.validate_person(id_number, name, phone)
     try:
-        check_min_age(resident, joined_on)
+        check_min_age(resident, joined_on, _min_member_age())
     except RealNameError as exc:
         raise ValidationError({"id_number": exc.message}) from None
     trade = (trade or "").strip() or None
@@ -224,39 +193,19 @@ def remove_member(session: so.Session, actor: User, member: CrewMember, left_on:
 
 
 def close_crew(session: so.Session, actor: User, crew: Crew, on: dt.date | None = None) -> Crew:
-    """Close a crew that is on no site; its current members leave on that day."""
+    """Close a crew that is on no site; its current members leave on that day (the crew machine)."""
     require_manage(actor, crew)
     require_open(crew)
     on = _past_date(on, "on")
-    if on < crew.created_on:
-        raise ValidationError({"on": _l("A crew cannot close before it was created.")})
-    on_site = session.scalar(
-        sa.select(sa.func.count()).where(SiteEntry.crew_id == crew.id, SiteEntry.exited_on.is_(None))
-    )
-    if on_site:
-        raise Conflict(_l("The crew is still on a site: record its exit (退场) before closing it."))
-    latest_join = session.scalar(
-        sa.select(sa.func.max(CrewMember.joined_on)).where(CrewMember.crew_id == crew.id, CrewMember.left_on.is_(None))
-    )
-    if latest_join is not None and on < latest_join:
-        raise ValidationError({"on": _l("A member joined on %(date)s, after this date.", date=latest_join.isoformat())})
     with unit_of_work(session):
-        session.execute(
-            sa.update(CrewMember)
-            .where(CrewMember.crew_id == crew.id, CrewMember.left_on.is_(None))
-            .values(left_on=on)
-            .execution_options(synchronize_session=False)
-        )
-        crew.state = "closed"
-        crew.closed_on = on
-        crew.leader_worker_id = None
+        lifecycle.fire(session, actor, crew, "close", on=on)
         audit(session, actor, "close_crew", crew, on=on)
     session.expire_all()
     return crew
 
 
 def crews_of(session: so.Session, actor: User, contractor: Contractor) -> list[Crew]:
-    permissions.require(can_view_contractor(actor, contractor), private=True)
+    permissions.require(permissions.can_view_contractor(actor, contractor), private=True)
     return list(
         session.scalars(
             sa.select(Crew).where(Crew.contractor_id == contractor.id).order_by(Crew.state.desc(), Crew.name)

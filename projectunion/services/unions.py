@@ -13,6 +13,7 @@ from projectunion.dates import today
 from projectunion.exceptions import Conflict, ValidationError
 from projectunion.i18n import _l
 from projectunion.lifecycle import context, record_creation
+from projectunion.lifecycle.declarations import ENROLLMENT_OPEN
 from projectunion.lifecycle.union import (
     default_successor,
     open_wage_cases,
@@ -47,9 +48,7 @@ def create_standing_union(
         errors["created_on"] = _l("The date cannot be in the future.")
     if errors:
         raise ValidationError(errors)
-    permissions.require(
-        actor.role == "admin" or (actor.role == "union_staff" and actor.jurisdiction.contains(jurisdiction))
-    )
+    permissions.require(permissions.can_create_standing_union(actor, jurisdiction))
     with unit_of_work(session):
         union = Union(kind=kind, name=name, jurisdiction=jurisdiction, state="active")
         session.add(union)
@@ -74,7 +73,7 @@ def set_chair(session: so.Session, actor: User, union: Union, membership: Member
 def set_successor(session: so.Session, actor: User, union: Union, successor: Union | None) -> Union:
     permissions.require_visible(actor, union)
     permissions.require(permissions.can_manage_union(actor, union))
-    if successor is not None and (successor.id == union.id or successor.state not in ("preparing", "active")):
+    if successor is not None and (successor.id == union.id or successor.state not in ENROLLMENT_OPEN):
         raise ValidationError({"successor_union_id": _l("Choose an active union to take the members.")})
     with unit_of_work(session):
         union.successor = successor

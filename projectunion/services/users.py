@@ -45,7 +45,7 @@ def create_user(
 ) -> User:
     """Create an account; ``actor`` None means the command line (the operator)."""
     if actor is not None:
-        permissions.require(actor.role == "admin")
+        permissions.require(permissions.can_manage_users(actor))
     errors = {}
     username = (username or "").strip()
     if not username or len(username) > 60:
@@ -56,9 +56,9 @@ def create_user(
         errors["password"] = _l("The password needs at least %(n)d characters.", n=MIN_PASSWORD)
     if role not in ROLES:
         errors["role"] = _l("Unknown role.")
-    if role == "union_staff" and jurisdiction is None:
+    if permissions.role_needs_jurisdiction(role) and jurisdiction is None:
         errors["jurisdiction"] = _l("Union staff need a jurisdiction.")
-    if role == "contractor" and contractor is None:
+    if permissions.role_has_contractor(role) and contractor is None:
         errors["contractor"] = _l("A contractor account needs its company.")
     if errors:
         raise ValidationError(errors)
@@ -68,9 +68,9 @@ def create_user(
             display_name=(display_name or username).strip(),
             password_hash=hash_password(password),
             role=role,
-            jurisdiction=jurisdiction if role in ("union_staff", "officer") else None,
-            contractor=contractor if role == "contractor" else None,
-            unions=list(unions or []) if role == "officer" else [],
+            jurisdiction=jurisdiction if permissions.role_has_jurisdiction(role) else None,
+            contractor=contractor if permissions.role_has_contractor(role) else None,
+            unions=list(unions or []) if permissions.role_has_unions(role) else [],
             can_reveal_id=can_reveal_id,
         )
         session.add(user)
@@ -86,7 +86,7 @@ def token_hash(token: str) -> str:
 def create_token(session: so.Session, actor: User | None, user: User, name: str = "api") -> str:
     """A new bearer token for ``user``; the clear token is returned once and never stored."""
     if actor is not None:
-        permissions.require(actor.role == "admin" or actor.id == user.id)
+        permissions.require(permissions.can_manage_tokens_of(actor, user.id))
     token = "pu_" + secrets.token_urlsafe(32)
     with unit_of_work(session):
         record = ApiToken(user=user, name=name, token_hash=token_hash(token))
@@ -98,7 +98,7 @@ def create_token(session: so.Session, actor: User | None, user: User, name: str 
 
 def revoke_token(session: so.Session, actor: User | None, token: ApiToken) -> None:
     if actor is not None:
-        permissions.require(actor.role == "admin" or actor.id == token.user_id)
+        permissions.require(permissions.can_manage_tokens_of(actor, token.user_id))
     with unit_of_work(session):
         token.revoked_at = utcnow()
         audit(session, actor, "revoke_token", token)

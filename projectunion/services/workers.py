@@ -124,7 +124,7 @@ def update_contact(
     session: so.Session, actor, worker: Worker, *, phone: Any = None, trade: str | None = None
 ) -> Worker:
     permissions.require_visible(actor, worker, session)
-    permissions.require(actor.role in ("admin", "union_staff", "officer"))
+    permissions.require(permissions.can_edit_workers(actor))
     try:
         clean_phone = normalize_phone(phone)
     except RealNameError as exc:

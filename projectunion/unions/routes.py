@@ -84,7 +84,7 @@ def index():
     page = paginate(query)
     counts = queries.counts_for(session, [u.id for u in page.items])
     filtered = any(request.args.get(k) for k in ("q", "kind", "state", "place"))
-    can_create = current_user.role in ("admin", "union_staff")
+    can_create = permissions.can_create_standing_union(current_user)
     return render_template(
         "unions/index.html", form=form, page=page, counts=counts, filtered=filtered, can_create=can_create
     )
@@ -92,10 +92,10 @@ def index():
 
 @bp.route("/unions/new", methods=["GET", "POST"])
 def new():
-    permissions.require(current_user.role in ("admin", "union_staff"))
+    permissions.require(permissions.can_create_standing_union(current_user))
     form = StandingUnionForm()
     form.jurisdiction_code.choices = jurisdiction_choices(
-        _l("Choose…"), within=current_user.jurisdiction if current_user.role != "admin" else None
+        _l("Choose…"), within=None if permissions.can_act_everywhere(current_user) else current_user.jurisdiction
     )
     if form.validate_on_submit():
         session = get_session()

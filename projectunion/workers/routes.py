@@ -63,7 +63,7 @@ def _page(worker: Worker, revealed: str | None = None, reveal_form: RevealForm |
         wage_cases=queries.wage_cases(session, worker),
         services=queries.services(session, worker),
         can_reveal=permissions.can_reveal_id(current_user),
-        can_edit=current_user.role in ("admin", "union_staff", "officer"),
+        can_edit=permissions.can_edit_workers(current_user),
         revealed=revealed,
         reveal_form=reveal_form or RevealForm(),
     )
@@ -91,7 +91,7 @@ def reveal(worker_id: int):
 @bp.route("/<int:worker_id>/contact", methods=["GET", "POST"])
 def contact(worker_id: int):
     worker = visible_or_404(get_or_404(Worker, worker_id))
-    permissions.require(current_user.role in ("admin", "union_staff", "officer"))
+    permissions.require(permissions.can_edit_workers(current_user))
     form = ContactForm(obj=worker)
     if form.validate_on_submit():
         try:
