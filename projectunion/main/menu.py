@@ -21,6 +21,7 @@ MENU: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
     ("contractors.index", _l("Contractors"), ("contractor", "union_staff", "admin")),
     ("contractors.sites", _l("Sites"), ("officer", "union_staff", "contractor", "city_staff", "admin")),
     ("dashboard.index", _l("Totals"), ("union_staff", "city_staff", "admin")),
+    ("survey.index", _l("Survey"), ("union_staff", "city_staff", "admin")),
     ("main.lifecycles", _l("Lifecycles"), ("officer", "union_staff", "contractor", "city_staff", "admin")),
     ("admin.users", _l("Users"), ("admin",)),
 )
