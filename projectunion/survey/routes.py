@@ -21,7 +21,7 @@ from projectunion.models import Jurisdiction, Project, Worker
 from projectunion.reporting import coverage
 from projectunion.services import join, jurisdictions, survey
 from projectunion.survey import bp
-from projectunion.survey.forms import DeclineForm, EnrollForm, TargetForm
+from projectunion.survey.forms import CONSENTS, DeclineForm, EnrollForm, TargetForm
 from projectunion.web import describe, get_or_404, visible_or_404
 
 EXPORTS = {"csv": exports.CSV_MEDIA_TYPE, "xlsx": exports.XLSX_MEDIA_TYPE}
@@ -240,6 +240,7 @@ def site(project_id: int):
         can_work=can_work,
         enrollment_open=can_work and join.join_link_usable(union),
         enroll_form=EnrollForm(),
+        consents=CONSENTS,
         decline_form=DeclineForm(),
         declined_days=survey.declined_days(),
         today_iso=today().isoformat(),
