@@ -39,9 +39,9 @@ def world(f, db_session):
             joined_on=started,
         )
     site_entries.enter_site(db_session, boss, project, crew=crew, entered_on=started + dt.timedelta(days=2))
-    other = f.active_union(on=started, members=1)
-    other.project.town = f.wendeng_town
-    db_session.commit()
+    other = f.started_union(on=started, registered_on=started, town=f.wendeng_town)
+    chair = f.enroll(other, on=started)
+    f.fire(other, "found", on=started, chair_membership_id=chair.id)
     officer = f.user("officer", unions=[project.union], jurisdiction=f.huancui)
     return project, crew, officer, other
 
@@ -148,3 +148,27 @@ def test_district_staff_set_a_target_and_town_staff_cannot(client, f, world):
     sign_in(client, f.user("union_staff", jurisdiction=f.yangting))
     response = client.post("/survey/targets", data={"jurisdiction_code": "371002", "year": today().year, "target": 5})
     assert response.status_code == 403
+
+
+def test_the_dashboard_shows_both_rates_the_worst_sites_and_the_target(client, f, db_session, world):
+    project, crew, officer, other = world
+    staff = f.user("city_staff")
+    sign_in(client, staff)
+    body = text(client.get("/dashboard/"))
+    assert "Founding rate" in body and "Membership rate" in body
+    assert "50.0%" in body  # one of the two sites under construction has a founded union
+    assert "羊亭安置房" in body.split("lowest membership rate")[1]
+    sign_in(client, f.admin)
+    client.post("/survey/targets", data={"jurisdiction_code": f.city.code, "year": today().year, "target": 10})
+    sign_in(client, staff)
+    page = client.get("/dashboard/")
+    assert "Enrollment target" in text(page)
+    assert "10.0%" in text(page).split("Enrollment target")[0][-40:]  # 1 new member (the other site's chair) of 10
+
+
+def test_the_officer_sees_the_not_yet_members_on_the_union_page(client, f, world):
+    project, _crew, officer, _other = world
+    sign_in(client, officer)
+    body = text(client.get(f"/unions/{project.union.id}"))
+    assert "On the site, not yet members 3" in body
+    assert "张三" in body
