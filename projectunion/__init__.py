@@ -52,6 +52,7 @@ def register_blueprints(app: Flask) -> None:
     from projectunion.join import bp as join_bp
     from projectunion.main import bp as main_bp
     from projectunion.projects import bp as projects_bp
+    from projectunion.survey import bp as survey_bp
     from projectunion.unions import bp as unions_bp
     from projectunion.workers import bp as workers_bp
 
@@ -67,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(survey_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

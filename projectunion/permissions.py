@@ -370,3 +370,40 @@ def reports_confined_to(user: User | None) -> Jurisdiction | None:
 def can_export_roster(user: User, crew: Crew) -> bool:
     """Exports carry full ID numbers: the company itself and administrators only."""
     return can_manage_crew(user, crew)
+
+
+# --- the survey (摸排): worklists, the site's not-yet-enrolled workers, targets ------------------
+
+
+def can_view_survey(user: User | None, jurisdiction: Jurisdiction | None = None) -> bool:
+    """The survey's worklists and rates: city staff and administrators everywhere, district and town
+    staff in their own jurisdiction (``jurisdiction=None``: whether they see any)."""
+    if user is None:
+        return False
+    if reads_everything(user):
+        return True
+    if is_union_staff(user):
+        return user.jurisdiction is not None and (jurisdiction is None or user.jurisdiction.contains(jurisdiction))
+    return False
+
+
+def can_view_site_survey(user: User, project: Project) -> bool:
+    """A site's workers on site and who among them is not yet a member: the union side of the project."""
+    return works_for_unions(user) and can_view_project(user, project)
+
+
+def can_work_site_survey(user: User, project: Project) -> bool:
+    """Enroll, mark declined, print forms: who manages the site's union."""
+    return project.union is not None and can_manage_union(user, project.union)
+
+
+def can_set_enrollment_target(user: User, jurisdiction: Jurisdiction) -> bool:
+    """City and district staff set yearly targets for their jurisdiction and those under it."""
+    if user.role in EVERYTHING_READ:
+        return True
+    return (
+        user.role == "union_staff"
+        and user.jurisdiction is not None
+        and user.jurisdiction.level in ("city", "district")
+        and user.jurisdiction.contains(jurisdiction)
+    )

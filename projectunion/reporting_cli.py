@@ -81,11 +81,28 @@ def _as_csv(report: reporting.Report) -> str:
     "--as-of", "as_of", metavar="YYYY-MM-DD", help="Count only what had happened by this day (default: today)."
 )
 @click.option("--jurisdiction", "code", metavar="CODE", help="A district or town code (default: the whole city).")
-@click.option("--by", type=click.Choice(reporting.DIMENSIONS), help="Break the totals down.")
+@click.option(
+    "--by",
+    type=click.Choice(tuple(dict.fromkeys((*reporting.DIMENSIONS, *reporting.COVERAGE_DIMENSIONS)))),
+    help="Break the totals down (by site: with --coverage only).",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option(
+    "--coverage",
+    is_flag=True,
+    help="The survey's founding and membership rates on the as-of date (DESIGN.md's coverage table); "
+    "--from/--to give the months of the trend.",
+)
+@click.option("--project", "project_id", type=int, metavar="ID", help="With --coverage: one site.")
+@click.option("--contractor", "contractor_id", type=int, metavar="ID", help="With --coverage: one contractor.")
 @with_appcontext
-def stats_command(start, end, as_of, code, by, fmt) -> None:
+def stats_command(start, end, as_of, code, by, fmt, coverage, project_id, contractor_id) -> None:
     session = get_session()
+    if coverage:
+        _coverage(session, start, end, as_of, code, by, fmt, project_id, contractor_id)
+        return
+    if by not in (None, *reporting.DIMENSIONS) or project_id is not None or contractor_id is not None:
+        raise click.UsageError("--by site, --project and --contractor go with --coverage.")
     try:
         period = reporting.make_period(start, end, as_of)
         scope = reporting.resolve_scope(session, None, code)
@@ -106,3 +123,53 @@ def stats_command(start, end, as_of, code, by, fmt) -> None:
                 "\n'total is': sum = the sum of the rows; distinct = distinct people, one counted in several rows "
                 "counts once; snapshot = the value on the last day."
             )
+
+
+def _coverage_lines(report: reporting.CoverageReport) -> tuple[list[str], list[list[Any]]]:
+    header = ["key", "label"]
+    for r in reporting.RATES:
+        header += [r.numerator, r.denominator, r.name]
+    rows = [*report.rows, report.total] if report.by else [report.total]
+    lines = []
+    for row in rows:
+        line: list[Any] = [row.key, str(row.label)]
+        for r in reporting.RATES:
+            value = row.values.get(r.name)
+            line += [
+                row.values.get(r.numerator),
+                row.values.get(r.denominator),
+                None if value is None else f"{value:.4f}",
+            ]
+        lines.append(line)
+    return header, lines
+
+
+def _coverage(session, start, end, as_of, code, by, fmt, project_id, contractor_id) -> None:
+    """`stats --coverage`: the same numbers as the survey pages and ``GET /api/v1/coverage``."""
+    try:
+        period = reporting.make_period(start, end, as_of)
+        scope = reporting.resolve_scope(session, None, code)
+        filt = reporting.Filter(scope, project_id, contractor_id)
+        trend = period if (start or end) else None
+        report = reporting.coverage_report(session, period.as_of, filt, by, trend)
+    except DomainError as exc:
+        option = {"from": "--from", "to": "--to", "as_of": "--as-of", "jurisdiction": "--jurisdiction", "by": "--by"}
+        details = "".join(f"\n  {option.get(k, k)}: {v}" for k, v in getattr(exc, "fields", {}).items())
+        raise click.ClickException(f"{exc.message}{details}") from None
+    if fmt == "json":
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    header, lines = _coverage_lines(report)
+    if fmt == "csv":
+        click.echo("".join(exports.iter_csv(header, lines)), nl=False)
+        return
+    place = scope.name if scope is not None else "-"
+    click.echo(f"{place}: coverage on {period.as_of}")
+    click.echo(text_table(header, lines))
+    if report.trend:
+        rows = []
+        for month in report.trend:
+            _header, (line,) = _coverage_lines(reporting.CoverageReport(period.as_of, filt, None, [], month))
+            rows.append([month.key, *line[2:]])
+        click.echo("")
+        click.echo(text_table(["month", *header[2:]], rows))

@@ -12,6 +12,7 @@ from projectunion.api import (  # noqa: E402,F401
     cases,
     contractors,
     core,
+    coverage,
     meta,
     projects,
     stats,

@@ -165,6 +165,8 @@ def Integer(minimum: int = 0, maximum: int | None = None, *, from_text: bool = F
 
 
 Id = Integer(1, MAX_ID)
+#: an id given in the query string (always text there)
+QueryId = Integer(1, MAX_ID, from_text=True)
 Count = Integer(0)
 Boolean = Annotated[bool, Strict()]
 

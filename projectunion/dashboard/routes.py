@@ -187,6 +187,7 @@ def index():
         "dashboard/index.html",
         f=f,
         headline=headline,
+        survey=_coverage(f),
         period_metrics=[reporting.BY_NAME[n] for n in HEADLINE],
         since_start=[reporting.BY_NAME[n] for n in SINCE_THE_START],
         charts=charts,
@@ -195,6 +196,35 @@ def index():
         more_origins=len([r for r in by_origin.rows if any(r.values.values())]) > TOP,
         more_trades=len([r for r in by_trade.rows if any(r.values.values())]) > TOP,
     )
+
+
+#: The dashboard lists this many sites with the lowest membership rate.
+WORST_SITES = 5
+
+
+def _coverage(f: Filters) -> dict[str, Any] | None:
+    """The survey's two rates on the period's last day, the worst sites and the year's target (survey pages)."""
+    if "survey.index" not in current_app.view_functions:
+        return None
+    from projectunion.reporting import coverage
+    from projectunion.services import survey
+
+    session = get_session()
+    on = f.period.last
+    report = coverage.coverage_report(session, on, coverage.Filter(f.scope), "site")
+    with_workers = [r for r in report.rows if r.values["workers_on_site"]]
+    worst = sorted(with_workers, key=lambda r: (r.values["membership_rate"], -r.values["workers_not_members"]))
+    args = {"jurisdiction": f.scope.code if f.scope else None, "as_of": on.isoformat()}
+    return {
+        "on": on,
+        "totals": report.total.values,
+        "worst": worst[:WORST_SITES],
+        "progress": survey.progress(session, f.scope, on),
+        "rates": coverage.RATES,
+        "link": lambda metric, key=None: url_for(
+            "survey.listing", metric=metric, by="site" if key else None, key=key, **args
+        ),
+    }
 
 
 def _unit(by: str) -> str:

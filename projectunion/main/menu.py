@@ -32,6 +32,7 @@ MENU: tuple[tuple[str, Any, Callable[[Any], bool]], ...] = (
     ("contractors.index", _l("Contractors"), permissions.can_look_after_contractors),
     ("contractors.sites", _l("Sites"), _everyone),
     ("dashboard.index", _l("Totals"), _reports),
+    ("survey.index", _l("Survey"), permissions.can_view_survey),
     ("main.lifecycles", _l("Lifecycles"), _everyone),
     ("admin.users", _l("Users"), permissions.can_manage_users),
 )

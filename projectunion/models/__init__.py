@@ -6,6 +6,7 @@ from projectunion.models.jurisdictions import Jurisdiction
 from projectunion.models.memberships import Membership
 from projectunion.models.projects import Project
 from projectunion.models.service_records import ServiceRecord
+from projectunion.models.survey import EnrollmentTarget, SurveyDecline
 from projectunion.models.unions import Union
 from projectunion.models.users import ApiToken, SignIn, User, user_unions
 from projectunion.models.wage_cases import WageCase, wage_case_workers
@@ -17,6 +18,7 @@ __all__ = [
     "Contractor",
     "Crew",
     "CrewMember",
+    "EnrollmentTarget",
     "Jurisdiction",
     "Membership",
     "Project",
@@ -24,6 +26,7 @@ __all__ = [
     "SignIn",
     "SiteEntry",
     "StateChange",
+    "SurveyDecline",
     "Union",
     "User",
     "WageCase",

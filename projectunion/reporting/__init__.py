@@ -29,11 +29,22 @@ the end of each period (``snapshot``; the total is the value on the last day).
 
 The package: ``metrics`` (what each total is), ``period`` (the days a report
 covers), ``scope`` (the jurisdiction), ``sources`` (the rows behind the totals,
-as SQL), ``reports`` (totals and breakdowns) and ``drilldown`` (the rows behind
-one number). Callers use the names below, from ``projectunion.reporting``.
+as SQL), ``reports`` (totals and breakdowns), ``drilldown`` (the rows behind
+one number) and ``coverage`` (the survey's sites, workers on site and the two rates). Callers use the names below, from ``projectunion.reporting``.
 """
 
 from projectunion.permissions import can_view_reports  # the dashboard asks here
+from projectunion.reporting.coverage import (
+    COVERAGE_DIMENSION_LABELS,
+    COVERAGE_DIMENSIONS,
+    COVERAGE_METRICS,
+    RATES,
+    CoverageReport,
+    Filter,
+    coverage_listing,
+    coverage_report,
+    coverage_totals,
+)
 from projectunion.reporting.drilldown import Listing, drill, drill_all
 from projectunion.reporting.metrics import (
     BY_NAME,
@@ -54,6 +65,15 @@ from projectunion.reporting.reports import Report, Row, jsonable, nest, report, 
 from projectunion.reporting.scope import city, resolve_scope, scope_choices
 
 __all__ = [
+    "COVERAGE_DIMENSIONS",
+    "COVERAGE_DIMENSION_LABELS",
+    "COVERAGE_METRICS",
+    "RATES",
+    "CoverageReport",
+    "Filter",
+    "coverage_listing",
+    "coverage_report",
+    "coverage_totals",
     "BY_NAME",
     "DIMENSION_LABELS",
     "DIMENSIONS",

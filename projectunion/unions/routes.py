@@ -155,7 +155,18 @@ def show(union_id: int):
                 Membership.union_id == union.id, Membership.source == "dissolution"
             )
         ),
+        survey=_survey(session, union),
     )
+
+
+def _survey(session, union: Union) -> list[dict] | None:
+    """The site's workers not yet members today (the survey), where the user may see them."""
+    from projectunion.services import survey
+
+    project = union.project
+    if project is None or union.state == "dissolved" or not permissions.can_view_site_survey(current_user, project):
+        return None
+    return survey.not_enrolled(session, current_user, project)
 
 
 # Enrollment -----------------------------------------------------------------------
