@@ -86,55 +86,6 @@ def read_phase(session: so.Session) -> Iterator[so.Session]:
         session.commit()
 
 
-_INSERTS: dict[sa.Table, tuple[sa.Insert, list[tuple[str, sa.Column]]]] = {}
-
-
-def _insert_for(mapper: so.Mapper) -> tuple[sa.Insert, list[tuple[str, sa.Column]]]:
-    """The table's INSERT, RETURNING what the database may fill in: the key and the defaults."""
-    table = mapper.local_table
-    if table not in _INSERTS:
-        filled = [
-            (prop.key, prop.columns[0])
-            for prop in mapper.column_attrs
-            if prop.columns[0].primary_key
-            or prop.columns[0].default is not None
-            or prop.columns[0].server_default is not None
-        ]
-        _INSERTS[table] = (table.insert().returning(*(column for _key, column in filled)), filled)
-    return _INSERTS[table]
-
-
-def insert_row(session: so.Session, obj: Base) -> None:
-    """INSERT one new object with a single statement, for a hot path where a flush costs more than the work.
-
-    The attributes set are inserted; the id and the defaults come back by
-    RETURNING. The object stays out of the session until :func:`attach`, so
-    that related new objects can be inserted first.
-    """
-    mapper = sa.inspect(obj).mapper
-    statement, filled = _insert_for(mapper)
-    values = {}
-    for prop in mapper.column_attrs:
-        column = prop.columns[0]
-        value = getattr(obj, prop.key)
-        if value is None and (column.primary_key or column.default is not None or column.server_default is not None):
-            continue
-        values[column.key] = value
-        if value is None:
-            setattr(obj, prop.key, None)  # loaded as NULL, not left to be fetched again
-    row = session.connection().execute(statement, values).one()
-    for (key, _column), value in zip(filled, row, strict=True):
-        setattr(obj, key, value)
-
-
-def attach(session: so.Session, *objects: Base) -> None:
-    """Objects written by :func:`insert_row` join the session as persistent and clean, as if loaded."""
-    for obj in objects:
-        so.make_transient_to_detached(obj)
-    for obj in objects:
-        session.add(obj)
-
-
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"], immediate=True)
     app.extensions["db_engine"] = engine
