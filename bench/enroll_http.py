@@ -22,8 +22,11 @@ each posting one new worker after another (every request a different valid
 ID number), after a short warm-up, in alternating rounds so that whatever
 else the machine is doing slows all alike. It prints enrollments per second,
 the median and 99th-percentile latency, the error count (anything but 201)
-and the ratios; the target is at least 50% of the baseline with zero
-errors. This is a benchmark, not a test: it prints, it does not assert.
+and PASS or FAIL for projectunion's targets: zero errors and a 99th
+percentile under 100 ms (meant for 8 clients, the default). The ratios to
+the one-INSERT app and to the hand-written floor are printed for
+information: they are not targets. This is a benchmark, not a test: it
+prints, it does not assert.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from projectunion.services.events import fire_event  # noqa: E402
 PG_DEFAULT = os.environ.get("TEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 WARM_UP = 2.0
+P99_TARGET_MS = 100.0
 SECRET = "bench-secret-key"
 DATA_KEY = "bench-data-key-" + "x" * 32
 
@@ -440,13 +444,17 @@ def run(kind: str, pg_url: str, seconds: float, clients: int, rounds: int) -> No
         if r.first_error:
             print(f"    first error: {r.first_error}")
     mine, floor, minimal = rates["projectunion"], rates["raw SQL floor"], rates["minimal"]
-    ratio = mine.rate / minimal.rate if minimal.rate else float("nan")
-    verdict = "meets" if ratio >= 0.5 and mine.errors == 0 and minimal.errors == 0 else "misses"
-    print(f"  ratio {ratio:.0%} of the minimal app ({verdict} the target: at least 50%, zero errors)")
+    p99 = mine.percentile(99)
+    verdict = "PASS" if mine.errors == 0 and mine.done and p99 < P99_TARGET_MS else "FAIL"
+    print(
+        f"  {verdict}: projectunion {mine.errors} errors, p99 {p99:.1f} ms "
+        f"(targets: zero errors, p99 under {P99_TARGET_MS:g} ms; {clients} clients)"
+    )
     if minimal.rate and floor.rate:
         print(
-            f"  the same statements hand-written reach {floor.rate / minimal.rate:.0%} of the minimal app; "
-            f"projectunion reaches {mine.rate / floor.rate:.0%} of that floor"
+            f"  for information: projectunion reaches {mine.rate / minimal.rate:.0%} of the minimal app "
+            f"and {mine.rate / floor.rate:.0%} of the hand-written floor, "
+            f"which reaches {floor.rate / minimal.rate:.0%} of the minimal app"
         )
     print(f"  rows written, warm-up included: {members} active memberships, {rows} minimal rows")
     print(f"  load average at the end: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")

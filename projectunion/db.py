@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -90,6 +90,7 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"], immediate=True)
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = so.sessionmaker(bind=engine, expire_on_commit=False)
+    app.after_request(_close_session_with_response)
     app.teardown_appcontext(_remove_session)
 
 
@@ -102,6 +103,21 @@ def get_session() -> so.Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["db_sessionmaker"]()
     return g.db_session
+
+
+def _close_session_with_response(response: Response) -> Response:
+    """End the request's transaction again once the response has been sent.
+
+    A streamed body runs after the view, after the app context's teardown:
+    anything it reads through the request's session begins a new transaction,
+    which would otherwise stay open (on SQLite holding the write lock, on
+    PostgreSQL "idle in transaction") until the process ends. The server
+    closes every response, streamed or not, when it has sent it.
+    """
+    session = g.get("db_session")
+    if session is not None:
+        response.call_on_close(session.close)
+    return response
 
 
 def _remove_session(_exc) -> None:
