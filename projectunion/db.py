@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Flask, Response, current_app, g
@@ -38,7 +35,7 @@ def _sqlite_begin(conn) -> None:
 
 
 def _sqlite_begin_immediate(conn) -> None:
-    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_phase") else "BEGIN IMMEDIATE")
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, *, immediate: bool = False, **kwargs) -> sa.Engine:
@@ -53,37 +50,6 @@ def make_engine(url: str, *, immediate: bool = False, **kwargs) -> sa.Engine:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         sa.event.listen(engine, "begin", _sqlite_begin_immediate if immediate else _sqlite_begin)
     return engine
-
-
-@contextmanager
-def read_phase(session: so.Session) -> Iterator[so.Session]:
-    """Reads that need not hold SQLite's write lock: one snapshot, released when the phase ends.
-
-    The app's SQLite transactions take the write lock as they begin, so a
-    request that first looks up who is asking and what they may touch would
-    keep every other worker waiting meanwhile. A transaction begun inside a
-    read phase is deferred and ends with the phase; the next statement begins
-    a fresh, locking one, in which whatever a write depends on must be
-    checked again. Elsewhere, and inside a transaction already begun, this
-    changes nothing.
-    """
-    if session.in_transaction() or session.get_bind().dialect.name != "sqlite":
-        yield session
-        return
-    saved = session.execution_options
-    session.execution_options = saved.union({"read_phase": True})
-    try:
-        yield session
-    except BaseException:
-        session.execution_options = saved
-        session.rollback()
-        raise
-    session.execution_options = saved
-    if session.new or session.dirty or session.deleted:
-        session.rollback()
-        raise RuntimeError("a read phase must not change anything")
-    if session.in_transaction():
-        session.commit()
 
 
 def init_app(app: Flask) -> None:
@@ -116,11 +82,18 @@ def _close_session_with_response(response: Response) -> Response:
     """
     session = g.get("db_session")
     if session is not None:
-        response.call_on_close(session.close)
+        response.call_on_close(lambda: _close_if_torn_down(session))
     return response
+
+
+def _close_if_torn_down(session: so.Session) -> None:
+    # Only once its app context has ended: a test's requests share the test's context and session.
+    if session.info.get("torn_down"):
+        session.close()
 
 
 def _remove_session(_exc) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+        session.info["torn_down"] = True

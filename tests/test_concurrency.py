@@ -158,14 +158,15 @@ def test_a_union_abandoned_while_a_worker_is_enrolled_never_keeps_an_active_memb
     with live_app.app_context():
         f = Factories(db.get_session())
         union_id, admin_id = f.started_union().id, f.admin.id  # preparing: open for enrollment, may be abandoned
-    locked, original = threading.Event(), memberships._still_open
+    locked, original = threading.Event(), membership_lifecycle.LIFECYCLE.effects["record_joining"]
 
-    def hold_after_the_check(session, union):
-        original(session, union)
+    def hold_after_the_check(m, ctx):
+        # The union's state has been checked in this transaction; the member is being written.
         locked.set()
         time.sleep(0.5)  # the abandonment starts meanwhile and must wait for this transaction
+        original(m, ctx)
 
-    monkeypatch.setattr(memberships, "_still_open", hold_after_the_check)
+    monkeypatch.setitem(membership_lifecycle.LIFECYCLE.effects, "record_joining", hold_after_the_check)
 
     def abandon(session):
         assert locked.wait(10)

@@ -25,7 +25,7 @@ from projectunion.api.schema import (
     Text,
     page_of,
 )
-from projectunion.db import get_session, read_phase
+from projectunion.db import get_session
 from projectunion.exceptions import NotFound
 from projectunion.i18n import _l
 from projectunion.lifecycle.declarations import ACTIVATED, END_REASONS
@@ -340,8 +340,7 @@ def list_members(actor: User, union_id: int, query: dict[str, Any]):
 )
 def enroll(actor: User, union_id: int, body: dict[str, Any]):
     session = get_session()
-    with read_phase(session):
-        union = visible_union(session, actor, union_id)
+    union = visible_union(session, actor, union_id)
     membership = memberships.enroll(
         session,
         actor,

@@ -14,7 +14,6 @@ import sqlalchemy.orm as so
 
 from projectunion import lifecycle, permissions
 from projectunion.dates import today
-from projectunion.db import read_phase
 from projectunion.exceptions import (
     AlreadyMember,
     Conflict,
@@ -96,9 +95,8 @@ def enroll(
     :class:`AlreadyMember` unless ``transfer`` is true; then the old
     membership is transferred and linked to the new one.
     """
-    with read_phase(session):
-        permissions.require_visible(actor, union)
-        permissions.require(permissions.can_manage_union(actor, union))
+    permissions.require_visible(actor, union)
+    permissions.require(permissions.can_manage_union(actor, union))
     _enrollment_open(union)
     joined_on = joined_on or today()
     if joined_on > today():
