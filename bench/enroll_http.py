@@ -22,8 +22,11 @@ each posting one new worker after another (every request a different valid
 ID number), after a short warm-up, in alternating rounds so that whatever
 else the machine is doing slows all alike. It prints enrollments per second,
 the median and 99th-percentile latency, the error count (anything but 201)
-and the ratios; the target is at least 50% of the baseline with zero
-errors. This is a benchmark, not a test: it prints, it does not assert.
+and PASS or FAIL for projectunion's targets: zero errors and a 99th
+percentile under 100 ms (meant for 8 clients, the default). The ratios to
+the one-INSERT app and to the hand-written floor are printed for
+information: they are not targets. This is a benchmark, not a test: it
+prints, it does not assert.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from projectunion.services.events import fire_event  # noqa: E402
 PG_DEFAULT = os.environ.get("TEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 WARM_UP = 2.0
+P99_TARGET_MS = 100.0
 SECRET = "bench-secret-key"
 DATA_KEY = "bench-data-key-" + "x" * 32
 
@@ -100,10 +104,10 @@ def minimal_app():
 def raw_sql_app():
     """The floor of our enrollment: the very statements it runs, hand-written, in a bare Flask app.
 
-    Per request: the token's user, the union, the worker by the digest of the
-    ID number (one deferred read transaction), then the union's state again,
-    the worker, the membership and its two history rows (one locking write
-    transaction), with the same ID-number check, digest and encryption. No
+    Per request, in one transaction (locking on SQLite, as the app's): the
+    token's user, the union, the worker by the digest of the ID number, the
+    union's state again, the worker, the membership and its two history rows,
+    with the same ID-number check, digest and encryption. No
     ORM, no lifecycle engine, no permission rules, no extensions: how fast
     this work can possibly go on this machine, to show how much of the gap to
     the one-INSERT app is the work itself.
@@ -138,17 +142,14 @@ def raw_sql_app():
     def enroll(union_id: int):
         body = request.get_json()
         token = request.headers["Authorization"].partition(" ")[2]
-        with engine.connect() as conn:
-            conn.execution_options(read_phase=True)
-            with conn.begin():
-                user = conn.execute(user_q, {"token_hash": token_hash(token)}).one()
-                union = conn.execute(union_q, {"union_id": union_id}).one()
-                resident = parse_id_number(body["id_number"], today=dt.date.today())
-                digest = protect.digest(resident.number)
-                if conn.execute(worker_q, {"digest": digest}).first() is not None:
-                    return {"error": "known worker"}, 409
         day = dt.date.fromisoformat(body["joined_on"])
         with engine.begin() as conn:
+            user = conn.execute(user_q, {"token_hash": token_hash(token)}).one()
+            union = conn.execute(union_q, {"union_id": union_id}).one()
+            resident = parse_id_number(body["id_number"], today=dt.date.today())
+            digest = protect.digest(resident.number)
+            if conn.execute(worker_q, {"digest": digest}).first() is not None:
+                return {"error": "known worker"}, 409
             conn.execute(state_q, {"union_id": union_id}).one()
             worker_id = conn.execute(
                 insert_worker,
@@ -440,13 +441,17 @@ def run(kind: str, pg_url: str, seconds: float, clients: int, rounds: int) -> No
         if r.first_error:
             print(f"    first error: {r.first_error}")
     mine, floor, minimal = rates["projectunion"], rates["raw SQL floor"], rates["minimal"]
-    ratio = mine.rate / minimal.rate if minimal.rate else float("nan")
-    verdict = "meets" if ratio >= 0.5 and mine.errors == 0 and minimal.errors == 0 else "misses"
-    print(f"  ratio {ratio:.0%} of the minimal app ({verdict} the target: at least 50%, zero errors)")
+    p99 = mine.percentile(99)
+    verdict = "PASS" if mine.errors == 0 and mine.done and p99 < P99_TARGET_MS else "FAIL"
+    print(
+        f"  {verdict}: projectunion {mine.errors} errors, p99 {p99:.1f} ms "
+        f"(targets: zero errors, p99 under {P99_TARGET_MS:g} ms; {clients} clients)"
+    )
     if minimal.rate and floor.rate:
         print(
-            f"  the same statements hand-written reach {floor.rate / minimal.rate:.0%} of the minimal app; "
-            f"projectunion reaches {mine.rate / floor.rate:.0%} of that floor"
+            f"  for information: projectunion reaches {mine.rate / minimal.rate:.0%} of the minimal app "
+            f"and {mine.rate / floor.rate:.0%} of the hand-written floor, "
+            f"which reaches {floor.rate / minimal.rate:.0%} of the minimal app"
         )
     print(f"  rows written, warm-up included: {members} active memberships, {rows} minimal rows")
     print(f"  load average at the end: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -38,7 +35,7 @@ def _sqlite_begin(conn) -> None:
 
 
 def _sqlite_begin_immediate(conn) -> None:
-    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_phase") else "BEGIN IMMEDIATE")
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, *, immediate: bool = False, **kwargs) -> sa.Engine:
@@ -55,90 +52,11 @@ def make_engine(url: str, *, immediate: bool = False, **kwargs) -> sa.Engine:
     return engine
 
 
-@contextmanager
-def read_phase(session: so.Session) -> Iterator[so.Session]:
-    """Reads that need not hold SQLite's write lock: one snapshot, released when the phase ends.
-
-    The app's SQLite transactions take the write lock as they begin, so a
-    request that first looks up who is asking and what they may touch would
-    keep every other worker waiting meanwhile. A transaction begun inside a
-    read phase is deferred and ends with the phase; the next statement begins
-    a fresh, locking one, in which whatever a write depends on must be
-    checked again. Elsewhere, and inside a transaction already begun, this
-    changes nothing.
-    """
-    if session.in_transaction() or session.get_bind().dialect.name != "sqlite":
-        yield session
-        return
-    saved = session.execution_options
-    session.execution_options = saved.union({"read_phase": True})
-    try:
-        yield session
-    except BaseException:
-        session.execution_options = saved
-        session.rollback()
-        raise
-    session.execution_options = saved
-    if session.new or session.dirty or session.deleted:
-        session.rollback()
-        raise RuntimeError("a read phase must not change anything")
-    if session.in_transaction():
-        session.commit()
-
-
-_INSERTS: dict[sa.Table, tuple[sa.Insert, list[tuple[str, sa.Column]]]] = {}
-
-
-def _insert_for(mapper: so.Mapper) -> tuple[sa.Insert, list[tuple[str, sa.Column]]]:
-    """The table's INSERT, RETURNING what the database may fill in: the key and the defaults."""
-    table = mapper.local_table
-    if table not in _INSERTS:
-        filled = [
-            (prop.key, prop.columns[0])
-            for prop in mapper.column_attrs
-            if prop.columns[0].primary_key
-            or prop.columns[0].default is not None
-            or prop.columns[0].server_default is not None
-        ]
-        _INSERTS[table] = (table.insert().returning(*(column for _key, column in filled)), filled)
-    return _INSERTS[table]
-
-
-def insert_row(session: so.Session, obj: Base) -> None:
-    """INSERT one new object with a single statement, for a hot path where a flush costs more than the work.
-
-    The attributes set are inserted; the id and the defaults come back by
-    RETURNING. The object stays out of the session until :func:`attach`, so
-    that related new objects can be inserted first.
-    """
-    mapper = sa.inspect(obj).mapper
-    statement, filled = _insert_for(mapper)
-    values = {}
-    for prop in mapper.column_attrs:
-        column = prop.columns[0]
-        value = getattr(obj, prop.key)
-        if value is None and (column.primary_key or column.default is not None or column.server_default is not None):
-            continue
-        values[column.key] = value
-        if value is None:
-            setattr(obj, prop.key, None)  # loaded as NULL, not left to be fetched again
-    row = session.connection().execute(statement, values).one()
-    for (key, _column), value in zip(filled, row, strict=True):
-        setattr(obj, key, value)
-
-
-def attach(session: so.Session, *objects: Base) -> None:
-    """Objects written by :func:`insert_row` join the session as persistent and clean, as if loaded."""
-    for obj in objects:
-        so.make_transient_to_detached(obj)
-    for obj in objects:
-        session.add(obj)
-
-
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"], immediate=True)
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = so.sessionmaker(bind=engine, expire_on_commit=False)
+    app.after_request(_close_session_with_response)
     app.teardown_appcontext(_remove_session)
 
 
@@ -153,7 +71,29 @@ def get_session() -> so.Session:
     return g.db_session
 
 
+def _close_session_with_response(response: Response) -> Response:
+    """End the request's transaction again once the response has been sent.
+
+    A streamed body runs after the view, after the app context's teardown:
+    anything it reads through the request's session begins a new transaction,
+    which would otherwise stay open (on SQLite holding the write lock, on
+    PostgreSQL "idle in transaction") until the process ends. The server
+    closes every response, streamed or not, when it has sent it.
+    """
+    session = g.get("db_session")
+    if session is not None:
+        response.call_on_close(lambda: _close_if_torn_down(session))
+    return response
+
+
+def _close_if_torn_down(session: so.Session) -> None:
+    # Only once its app context has ended: a test's requests share the test's context and session.
+    if session.info.get("torn_down"):
+        session.close()
+
+
 def _remove_session(_exc) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+        session.info["torn_down"] = True

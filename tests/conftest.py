@@ -1,14 +1,19 @@
 """Fixtures: a migrated database (SQLite, or PostgreSQL when TEST_DATABASE_URL
 is set), each test inside a transaction that is rolled back, the app bound to
-that transaction, and an ``auth`` helper per role."""
+that transaction; an app that really commits (``live_app``); the company, crew,
+union and officer that many tests start from."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from projectunion import create_app, db, migrate
 from projectunion.db import make_engine
+from projectunion.services import crews
 from tests.databases import PG_URL, empty_database
 
 
@@ -26,7 +31,8 @@ def database_url():
 @pytest.fixture(scope="session")
 def engine(database_url):
     migrate.upgrade(database_url)
-    engine = make_engine(database_url)
+    # Like the app's engine: on SQLite every transaction takes the write lock as it begins.
+    engine = make_engine(database_url, immediate=True)
     yield engine
     engine.dispose()
 
@@ -64,6 +70,34 @@ def app(database_url, connection):
         yield app
 
 
+def empty_tables(engine: sa.Engine) -> None:
+    """Remove every committed row (the schema and its migration stamp stay)."""
+    tables = db.Base.metadata.sorted_tables
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            with conn.begin():
+                conn.exec_driver_sql("SET LOCAL lock_timeout = '10s'")  # fail, not hang, behind a leaked transaction
+                conn.exec_driver_sql(f"TRUNCATE {', '.join(t.name for t in tables)} RESTART IDENTITY CASCADE")
+            return
+        with conn.begin():
+            conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # the tables refer to each other
+            for table in reversed(tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def live_app(database_url, engine):
+    """The app as it runs in production: its own engine and sessions that really commit.
+
+    Not bound to a rolled-back test transaction, so a test sees what other
+    connections see; every table is emptied afterwards.
+    """
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url})
+    yield app
+    app.extensions["db_engine"].dispose()
+    empty_tables(engine)
+
+
 @pytest.fixture
 def db_session(app):
     return db.get_session()
@@ -99,3 +133,36 @@ def as_user(client, db_session):
 def admin(f, as_user):
     """An API client signed in as the administrator."""
     return as_user(f.admin)
+
+
+# --- what many tests start from -----------------------------------------------
+
+
+@pytest.fixture
+def company(f):
+    """A contractor."""
+    return f.contractor()
+
+
+@pytest.fixture
+def boss(f, company):
+    """The company's own account."""
+    return f.user("contractor", contractor=company)
+
+
+@pytest.fixture
+def crew(db_session, boss, company):
+    """An open crew of the company, nobody in it yet."""
+    return crews.create_crew(db_session, boss, company, name="钢筋一班", created_on=dt.date(2024, 1, 1))
+
+
+@pytest.fixture
+def union(f):
+    """A founded project union in 羊亭镇 (环翠区) with one member, its chair."""
+    return f.active_union(members=1)
+
+
+@pytest.fixture
+def officer(f, union):
+    """The union's officer."""
+    return f.user("officer", unions=[union], jurisdiction=f.huancui)

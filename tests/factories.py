@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import itertools
 
 import sqlalchemy as sa
@@ -22,6 +24,42 @@ def id_number(region: str = "411502", birth: dt.date = dt.date(1985, 3, 4), seq:
     first17 = f"{region}{birth:%Y%m%d}{seq:03d}"
     total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
     return first17 + "10X98765432"[total % 11]
+
+
+#: A roster file's header as clerks write it.
+ROSTER_HEADER = ["姓名", "身份证号", "手机号", "工种", "进场日期"]
+
+
+def roster_person(
+    n: int, name: str | None = None, *, birth=dt.date(1985, 3, 4), phone=None, trade="钢筋工", entered="2024-03-01"
+) -> list:
+    """One roster row: name, ID number, phone, trade, entry date."""
+    return [name or f"工人{n}", id_number(seq=n, birth=birth), phone or f"138{n:08d}", trade, entered]
+
+
+def roster_csv(rows, header=ROSTER_HEADER, encoding="utf-8", delimiter=",") -> bytes:
+    """A roster as a CSV file's bytes."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def roster_xlsx(rows, header=ROSTER_HEADER, title=None) -> bytes:
+    """A roster as an XLSX file's bytes, with an optional title row above the header."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    if title:
+        sheet.append([title])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def uscc(seq: int) -> str:

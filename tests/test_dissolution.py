@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -110,7 +111,7 @@ def test_dissolve_refused_while_wage_case_open(f, db_session):
     assert member.state == "active"
     f.fire(case, "mediate", on=dt.date(2025, 5, 10))
     f.fire(case, "resolve", on=dt.date(2025, 6, 10), amount_recovered="11500.5")
-    assert case.amount_recovered == pytest.approx(11500.50)
+    assert case.amount_recovered == Decimal("11500.50")
     f.fire(union, "dissolve", on=END)
     assert union.state == "dissolved"
     assert union.successor_union_id == regional.id

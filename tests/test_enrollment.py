@@ -8,23 +8,38 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
-from projectunion.exceptions import AlreadyMember, InvalidTransition, PermissionDenied, ValidationError
-from projectunion.models import AuditEvent, Membership, StateChange, Worker
+from projectunion.exceptions import (
+    AlreadyMember,
+    EnrollmentClosed,
+    InvalidTransition,
+    PermissionDenied,
+    ValidationError,
+)
+from projectunion.models import AuditEvent, Membership, StateChange, Union, Worker
 from projectunion.services import memberships, workers
 from tests.factories import id_number
 
 DAY = dt.date(2024, 3, 2)
 
 
+def _ending_in_x() -> str:
+    """A valid ID number whose check character is X."""
+    return next(n for seq in range(1000) if (n := id_number(seq=seq)).endswith("X"))
+
+
 def test_worker_appears_once_however_often_enrolled(f, db_session):
-    number = id_number()
+    number = _ending_in_x()
     first = f.active_union(members=1)
     m1 = f.enroll(first, id_number=number, name="张三", on=DAY)
     f.fire(m1, "end", on=dt.date(2024, 5, 1), reason="left_site")
     second = f.active_union(members=1)
-    m2 = f.enroll(second, id_number=number.lower().replace("x", "x"), name="张三", on=dt.date(2024, 6, 1))
+    # As typed on a phone: full-width digits and a lower-case x.
+    typed = number[:-1].translate({ord(d): ord(d) - ord("0") + 0xFF10 for d in "0123456789"}) + "x"
+    assert typed.endswith("x") and not any("0" <= c <= "9" for c in typed)
+    m2 = f.enroll(second, id_number=typed, name="张三", on=dt.date(2024, 6, 1))
     assert m1.worker_id == m2.worker_id
     assert db_session.scalar(sa.select(sa.func.count()).where(Worker.name == "张三")) == 1
+    assert workers.reveal_id_number(db_session, f.admin, m2.worker) == number
 
 
 def test_worker_fields_are_derived_from_the_id_number_and_protected(f, db_session):
@@ -202,3 +217,18 @@ def test_reveal_id_number_needs_permission_and_is_audited(f, db_session):
     assert workers.reveal_id_number(db_session, allowed, m.worker, reason="核对身份") == number
     audit = db_session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "reveal_id_number")).one()
     assert (audit.actor_id, audit.object_id, audit.data["reason"]) == (allowed.id, m.worker_id, "核对身份")
+
+
+def test_a_union_closed_since_it_was_read_refuses_and_writes_nothing(f, db_session):
+    union = f.active_union(members=1)
+    # Another request has begun the dissolution; this session still holds the union as active.
+    db_session.execute(sa.update(Union.__table__).where(Union.__table__.c.id == union.id).values(state="dissolving"))
+    db_session.commit()
+    assert union.state == "active"
+    number = id_number()
+
+    with pytest.raises(EnrollmentClosed):
+        f.enroll(union, id_number=number, name="赵六")
+
+    assert union.state == "dissolving"
+    assert workers.find_by_id_number(db_session, number) is None

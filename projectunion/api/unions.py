@@ -26,7 +26,7 @@ from projectunion.api.schema import (
     Text,
     described,
 )
-from projectunion.db import get_session, read_phase
+from projectunion.db import get_session
 from projectunion.exceptions import NotFound
 from projectunion.i18n import _l
 from projectunion.lifecycle.declarations import ACTIVATED
@@ -310,8 +310,7 @@ def list_members(actor: User, union_id: int, query: MemberQuery):
 )
 def enroll(actor: User, union_id: int, body: Enrollment):
     session = get_session()
-    with read_phase(session):
-        union = visible_union(session, actor, union_id)
+    union = visible_union(session, actor, union_id)
     membership = memberships.enroll(
         session,
         actor,

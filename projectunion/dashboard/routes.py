@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
+from flask import Response, abort, current_app, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_login import current_user
 
@@ -311,10 +311,11 @@ def listing_export(fmt: str):
         return _invalid("dashboard/list.html", f, listing=None, form_endpoint="dashboard.listing")
     metric, by, key = _drill_args()
     found, rows = reporting.drill_all(get_session(), f.period, f.scope, metric, by, key)
-    header, data = exports.listing_table(found, rows)
+    # Every row is read here, inside the request's transaction, not while the file is being sent.
+    header, data = exports.listing_table(found, list(rows))
     name = f"{metric}-{f.scope.code if f.scope else 'city'}-{f.period.start}-{f.period.last}"
     if by:
         name += f"-{by}-{key or 'none'}"
     if fmt == "csv":
-        return _download(stream_with_context(exports.iter_csv(header, data)), fmt, name)
+        return _download(exports.csv_bytes(header, data), fmt, name)
     return _download(exports.xlsx_bytes(header, data, found.metric.label), fmt, name)

@@ -13,18 +13,9 @@ from typing import Any
 import sqlalchemy.orm as so
 
 from projectunion.lifecycle.declarations import ALL, Declaration
-from projectunion.lifecycle.engine import Context, Lifecycle, context, record_creation, write_history
+from projectunion.lifecycle.engine import Context, Lifecycle, context, record_creation
 
-__all__ = [
-    "Context",
-    "allowed_events",
-    "context",
-    "declaration_of",
-    "fire",
-    "lifecycle_of",
-    "record_creation",
-    "write_history",
-]
+__all__ = ["Context", "allowed_events", "context", "declaration_of", "fire", "lifecycle_of", "record_creation"]
 
 
 def _lifecycles() -> dict[str, Lifecycle]:

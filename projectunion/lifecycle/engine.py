@@ -31,8 +31,6 @@ class Context:
     data: dict[str, Any] = field(default_factory=dict)
     #: what a guard found and a later step of the same transition reuses (not recorded)
     found: dict[str, Any] = field(default_factory=dict)
-    #: set when the objects are not saved yet: their history waits here for :func:`write_history`
-    history: list[tuple[Any, dict[str, Any]]] | None = None
 
 
 Guard = Callable[[Any, Context], None]
@@ -117,37 +115,23 @@ def context(session: so.Session, actor: Any, on: dt.date | None = None, **data: 
 
 def record_creation(session: so.Session, machine: str, obj, ctx: Context, event: str = "create") -> None:
     """Record how an object came into its initial state (it has no 'from')."""
-    if ctx.history is None:
-        session.flush()
+    session.flush()
     _record(ctx, machine, obj, event, None)
 
 
 def _record(ctx: Context, machine: str, obj, event: str, before: str | None) -> None:
     from projectunion.models.history import StateChange
 
-    row = {
-        "machine": machine,
-        "object_id": obj.id,
-        "event": event,
-        "from_state": before,
-        "to_state": obj.state,
-        "on": ctx.on,
-        "actor_id": getattr(ctx.actor, "id", None),
-        "data": _jsonable(ctx.data),
-    }
-    if ctx.history is not None:
-        ctx.history.append((obj, row))
-    else:
-        ctx.session.add(StateChange(**row))
+    ctx.session.add(
+        StateChange(
+            machine=machine,
+            object_id=obj.id,
+            event=event,
+            from_state=before,
+            to_state=obj.state,
+            on=ctx.on,
+            actor_id=getattr(ctx.actor, "id", None),
+            data=_jsonable(ctx.data),
+        )
+    )
 
-
-def write_history(session: so.Session, history: list[tuple[Any, dict[str, Any]]]) -> None:
-    """Write the transitions collected in ``Context.history``, now that their objects have ids."""
-    from projectunion.models.history import StateChange
-
-    rows = [{**row, "object_id": obj.id} for obj, row in history]
-    if any(row["object_id"] is None for row in rows):
-        raise RuntimeError("history written before its object was saved")
-    if rows:
-        session.connection().execute(StateChange.__table__.insert(), rows)
-    history.clear()

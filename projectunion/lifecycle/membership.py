@@ -39,10 +39,7 @@ def old_enough(m: Membership, ctx: Context) -> None:
 
 
 def not_active_elsewhere(m: Membership, ctx: Context) -> None:
-    worker_id = m.worker_id or m.worker.id  # None: a worker not saved yet, who has no membership anywhere
-    current = ctx.found["current"] = (
-        active_membership(ctx.session, worker_id, exclude_id=m.id) if worker_id is not None else None
-    )
+    current = ctx.found["current"] = active_membership(ctx.session, m.worker_id, exclude_id=m.id)
     if current is None:
         return
     if current.union_id == m.union_id:

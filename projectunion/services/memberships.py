@@ -14,7 +14,6 @@ import sqlalchemy.orm as so
 
 from projectunion import lifecycle, permissions
 from projectunion.dates import today
-from projectunion.db import attach, insert_row, read_phase
 from projectunion.exceptions import (
     AlreadyMember,
     Conflict,
@@ -23,9 +22,8 @@ from projectunion.exceptions import (
 )
 from projectunion.i18n import _l
 from projectunion.lifecycle.declarations import ENROLLMENT_OPEN
-from projectunion.lifecycle.engine import Context
 from projectunion.lifecycle.membership import active_membership
-from projectunion.models import Membership, Union, User, Worker
+from projectunion.models import Membership, Union, User
 from projectunion.services import workers
 from projectunion.services.events import fire_event
 
@@ -97,28 +95,27 @@ def enroll(
     :class:`AlreadyMember` unless ``transfer`` is true; then the old
     membership is transferred and linked to the new one.
     """
-    with read_phase(session):
-        permissions.require_visible(actor, union)
-        permissions.require(permissions.can_manage_union(actor, union))
+    permissions.require_visible(actor, union)
+    permissions.require(permissions.can_manage_union(actor, union))
     _enrollment_open(union)
     joined_on = joined_on or today()
     if joined_on > today():
         raise ValidationError({"joined_on": _l("The joining date cannot be in the future.")})
     resident, clean_name, clean_phone = workers.validate_person(id_number, name, phone)
-    clean_trade = (trade or "").strip() or None
-    fields = {"source": source, "consent": consent, "contractor_id": contractor_id, "crew_id": crew_id}
-    with read_phase(session):
-        newcomer = workers.find_by_id_number(session, resident.number) is None
-    if newcomer:
-        worker = workers.new_worker(resident, clean_name, clean_phone, clean_trade)
-        membership, history = _newcomer_membership(session, actor, union, worker, joined_on, transfer, **fields)
     with _enrollment_transaction(session, resident.number):
         _still_open(session, union)
-        if newcomer:
-            _write_newcomer(session, membership, history)
-            return membership
-        worker = workers.find_or_create(session, resident, clean_name, clean_phone, clean_trade)
-        membership = _pending_application(session, actor, worker, union, joined_on, **fields)
+        worker = workers.find_or_create(session, resident, clean_name, clean_phone, (trade or "").strip() or None)
+        membership = _pending_application(
+            session,
+            actor,
+            worker,
+            union,
+            joined_on,
+            source=source,
+            consent=consent,
+            contractor_id=contractor_id,
+            crew_id=crew_id,
+        )
         lifecycle.fire(session, actor, membership, "approve", on=joined_on, transfer=transfer)
     return membership
 
@@ -132,44 +129,6 @@ def _still_open(session: so.Session, union: Union) -> None:
     if state != union.state:
         so.attributes.set_committed_value(union, "state", state)
     _enrollment_open(union)
-
-
-def _newcomer_membership(
-    session: so.Session,
-    actor: User,
-    union: Union,
-    worker: Worker,
-    joined_on: dt.date,
-    transfer: bool,
-    **fields: Any,
-) -> tuple[Membership, list]:
-    """The membership of a worker never seen before, created and approved by the lifecycle before any row exists.
-
-    Nobody can have an application or a membership for a worker who is not
-    saved yet, so there is nothing to look up: the guards decide on what is
-    in hand, and both history rows wait for :func:`_write_newcomer`.
-    """
-    membership = Membership(worker=worker, union=union, state="pending", applied_on=joined_on, **fields)
-    history: list = []
-    lifecycle.record_creation(session, "membership", membership, Context(session, actor, joined_on, history=history))
-    lifecycle.lifecycle_of("membership").fire(
-        membership, "approve", Context(session, actor, joined_on, {"transfer": transfer}, history=history)
-    )
-    return membership, history
-
-
-def _write_newcomer(session: so.Session, membership: Membership, history: list) -> None:
-    """Three INSERTs and no flush: the worker, the membership, its history.
-
-    The unique indexes still stop a concurrent enrollment of the same person
-    (the worker's ID digest, one active membership per worker).
-    """
-    worker = membership.worker
-    insert_row(session, worker)
-    membership.worker_id, membership.union_id = worker.id, membership.union.id
-    insert_row(session, membership)
-    lifecycle.write_history(session, history)
-    attach(session, worker, membership)
 
 
 def apply(

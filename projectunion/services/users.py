@@ -11,7 +11,6 @@ import sqlalchemy.orm as so
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from projectunion import permissions
-from projectunion.db import read_phase
 from projectunion.exceptions import ValidationError
 from projectunion.i18n import _l
 from projectunion.models import ApiToken, Contractor, Jurisdiction, Union, User
@@ -119,11 +118,10 @@ _TOKEN_USER = (
 def user_for_token(session: so.Session, token: str) -> User | None:
     """The active user of a valid, unrevoked token; records when the token was last used.
 
-    Called on every API request, so it is one prepared query, read without
-    SQLite's write lock; the time of use is written at most once a minute.
+    Called on every API request, so it is one prepared query; the time of use
+    is written at most once a minute.
     """
-    with read_phase(session):
-        row = session.execute(_TOKEN_USER, {"token_hash": token_hash(token)}).first()
+    row = session.execute(_TOKEN_USER, {"token_hash": token_hash(token)}).first()
     if row is None:
         return None
     user, token_id, last = row
