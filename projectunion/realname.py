@@ -1,4 +1,4 @@
-"""Real-name data rules: resident ID numbers, names and phones (DESIGN.md).
+"""Real-name data rules: resident ID numbers, names and phones (docs/domain.md).
 
 Pure functions, usable from forms, the roster importer, the API and the CLI
 alike. Errors carry a field, a machine code and a lazy message, so a caller

@@ -72,7 +72,7 @@ def _as_csv(report: reporting.Report) -> str:
     return "".join(exports.iter_csv(header, lines))
 
 
-@click.command("stats", help="City totals for a period, as of a date (DESIGN.md, 'Exact definitions of the totals').")
+@click.command("stats", help="City totals for a period, as of a date (docs/domain.md, 'Exact definitions of the totals').")
 @click.option(
     "--from", "start", metavar="YYYY-MM-DD", help="First day of the period (default: 1 January of this year)."
 )
@@ -90,7 +90,7 @@ def _as_csv(report: reporting.Report) -> str:
 @click.option(
     "--coverage",
     is_flag=True,
-    help="The survey's founding and membership rates on the as-of date (DESIGN.md's coverage table); "
+    help="The survey's founding and membership rates on the as-of date (the coverage table of docs/domain.md); "
     "--from/--to give the months of the trend.",
 )
 @click.option("--project", "project_id", type=int, metavar="ID", help="With --coverage: one site.")

@@ -69,7 +69,7 @@ def no_pending_application(union: Union, ctx: Context) -> None:
 
 
 def default_successor(session: so.Session, union: Union) -> Union | None:
-    """The regional union of the union's town, else of its district (DESIGN.md)."""
+    """The regional union of the union's town, else of its district (docs/domain.md)."""
     node: Jurisdiction | None = union.jurisdiction
     while node is not None and node.level != "city":
         found = session.scalars(

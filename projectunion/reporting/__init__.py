@@ -1,7 +1,7 @@
 """City totals: the one module that computes every number the dashboard, the
 CLI (``projectunion stats``), the exports and the API show.
 
-The definitions are DESIGN.md's "Exact definitions of the totals". What "as of
+The definitions are the "Exact definitions of the totals" of docs/domain.md. What "as of
 D" means here, precisely:
 
 - Every total is computed from the dates the events happened on — a

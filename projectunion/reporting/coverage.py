@@ -1,4 +1,4 @@
-"""Coverage (the survey, 摸排): DESIGN.md's coverage table, on any day D.
+"""Coverage (the survey, 摸排): the coverage table of docs/domain.md, on any day D.
 
 - A site is *under construction on D* when its project's state on D (the
   ``to_state`` of its last project state change dated on or before D, ties by
