@@ -38,6 +38,9 @@ DESIGN = {
         ("active", "end"): "ended",
         ("active", "transfer"): "transferred",
     },
+    "crew": {
+        ("open", "close"): "closed",
+    },
     "wage_case": {
         ("open", "mediate"): "mediating",
         ("mediating", "resolve"): "resolved",
@@ -50,6 +53,7 @@ STATES = {
     "project": {"planned", "under_construction", "halted", "completed", "cancelled"},
     "union": {"preparing", "active", "suspended", "dissolving", "dissolved"},
     "membership": {"pending", "active", "rejected", "ended", "transferred"},
+    "crew": {"open", "closed"},
     "wage_case": {"open", "mediating", "escalated", "resolved"},
 }
 
