@@ -173,7 +173,7 @@ def test_an_officer_runs_a_project_union_from_start_to_dissolution(page: Page, l
 
     # The diagrams page.
     page.get_by_role("link", name="生命周期").click()
-    expect(page.locator("svg.lifecycle.horizontal")).to_have_count(4)
+    expect(page.locator("svg.lifecycle.horizontal")).to_have_count(5)  # project, union, membership, crew, wage case
     shot(page, artifacts, "10-lifecycles")
 
 
