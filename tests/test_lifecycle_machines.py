@@ -45,12 +45,15 @@ DESIGN = {
         ("mediating", "escalate"): "escalated",
         ("escalated", "resolve"): "resolved",
     },
+    # A crew closes once it is off every site (contractors' crews, 班组).
+    "crew": {("open", "close"): "closed"},
 }
 STATES = {
     "project": {"planned", "under_construction", "halted", "completed", "cancelled"},
     "union": {"preparing", "active", "suspended", "dissolving", "dissolved"},
     "membership": {"pending", "active", "rejected", "ended", "transferred"},
     "wage_case": {"open", "mediating", "escalated", "resolved"},
+    "crew": {"open", "closed"},
 }
 
 
