@@ -146,7 +146,7 @@ def not_before_previous(machine: str, obj, ctx: Context) -> None:
             date=date,
             event=labels.event(machine, previous.event),
         )
-    raise ValidationError({"on": message})
+    raise ValidationError({"on": message}, message)
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
