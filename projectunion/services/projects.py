@@ -77,7 +77,7 @@ def register_project(
         project = Project(**values, town=town, state="planned", created_by_id=getattr(actor, "id", None))
         session.add(project)
         if permissions.runs_site_unions(actor):
-            project.officers.append(actor)
+            project.officers.append(_real(actor))
         record_creation(session, "project", project, context(session, actor, registered_on))
         audit(session, actor, "register_project", project, permit_no=project.permit_no)
     return project
@@ -99,8 +99,14 @@ def update_project(session: so.Session, actor, project: Project, **values: Any) 
     return project
 
 
+def _real(user):
+    """The user itself, not Flask-Login's ``current_user`` proxy (a collection must hold the row)."""
+    return user._get_current_object() if hasattr(user, "_get_current_object") else user
+
+
 def _put_on(project: Project, officer: User) -> None:
     """The officer runs the project and, once construction started, its union."""
+    officer = _real(officer)
     if officer not in project.officers:
         project.officers.append(officer)
     if project.union is not None and project.union not in officer.unions:
