@@ -155,10 +155,63 @@ def roster_import(crew_id: int, path: str, username: str, commit: bool) -> None:
         raise SystemExit(2)
 
 
+# What `users create` needs: the codes, union ids and USCCs to pass it ---------------------------
+
+
+@click.group("jurisdictions", help="Districts and towns (the codes `users create --jurisdiction` takes).")
+def jurisdictions_group() -> None:
+    pass
+
+
+@jurisdictions_group.command("list", help="Every jurisdiction: code, level and name, the tree indented.")
+@with_appcontext
+def jurisdictions_list():
+    from projectunion.models import Jurisdiction
+
+    for j in get_session().scalars(sa.select(Jurisdiction).order_by(Jurisdiction.path)):
+        indent = {"city": "", "district": "  ", "town": "    "}.get(j.level, "")
+        click.echo(f"{j.code:<12} {j.level:<9} {indent}{j.name}")
+
+
+@click.group("unions", help="Unions (the ids `users create --union` takes).")
+def unions_group() -> None:
+    pass
+
+
+@unions_group.command("list", help="Every union: id, kind, state, jurisdiction code and name.")
+@click.option("--kind", type=click.Choice(("project", "regional", "industry")), help="Only unions of this kind.")
+@with_appcontext
+def unions_list(kind):
+    from projectunion.models import Union
+
+    query = sa.select(Union).order_by(Union.id)
+    if kind:
+        query = query.where(Union.kind == kind)
+    for u in get_session().scalars(query):
+        click.echo(f"{u.id:>6} {u.kind:<9} {u.state:<10} {u.jurisdiction.code:<12} {u.name}")
+
+
+@click.group("contractors", help="Companies (the USCCs `users create --contractor` takes).")
+def contractors_group() -> None:
+    pass
+
+
+@contractors_group.command("list", help="Every company: USCC, kind and name.")
+@with_appcontext
+def contractors_list():
+    from projectunion.models import Contractor
+
+    for c in get_session().scalars(sa.select(Contractor).order_by(Contractor.name, Contractor.id)):
+        click.echo(f"{c.uscc:<18} {c.kind:<13} {c.name}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(users_group)
     app.cli.add_command(roster_group)
+    app.cli.add_command(jurisdictions_group)
+    app.cli.add_command(unions_group)
+    app.cli.add_command(contractors_group)
     from projectunion.server import serve_command
 
     app.cli.add_command(serve_command)

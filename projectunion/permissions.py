@@ -152,20 +152,61 @@ def can_register_project(user: User, town: Jurisdiction) -> bool:
     return can_register_projects(user) and _in_jurisdiction(user, town)
 
 
+def is_on_project(user: User, project: Project) -> bool:
+    """An officer assigned to the project (or who registered it, or runs its union)."""
+    return runs_site_unions(user) and (
+        project.created_by_id == user.id
+        or user in project.officers
+        or (project.union is not None and project.union in user.unions)
+    )
+
+
+def is_unassigned_in_jurisdiction(user: User, project: Project) -> bool:
+    """A planned project of the officer's town (or district) that no officer has taken up yet."""
+    return project.state == "planned" and not project.officers and _in_jurisdiction(user, project.town)
+
+
 def can_view_project(user: User, project: Project) -> bool:
     if reads_everything(user):
         return True
     if is_union_staff(user):
         return _in_jurisdiction(user, project.town)
     if runs_site_unions(user):
-        return project.created_by_id == user.id or (project.union is not None and project.union in user.unions)
+        return is_on_project(user, project) or is_unassigned_in_jurisdiction(user, project)
     if acts_for_contractor(user):
         return project.general_contractor_id == user.contractor_id
     return False
 
 
 def can_manage_project(user: User, project: Project) -> bool:
+    if runs_site_unions(user):
+        return is_on_project(user, project)
     return user.role in UNION_EDITORS and can_view_project(user, project)
+
+
+#: Project states in which officers can still be assigned.
+OFFICERS_ASSIGNABLE = ("planned", "under_construction", "halted")
+
+
+def can_assign_officers(user: User, project: Project) -> bool:
+    """Union staff of the project's town (and administrators) put officers on a project and its union."""
+    if project.state not in OFFICERS_ASSIGNABLE:
+        return False
+    return can_act_everywhere(user) or (is_union_staff(user) and _in_jurisdiction(user, project.town))
+
+
+def can_take_up_project(user: User, project: Project) -> bool:
+    """An officer takes up an unassigned planned project of their town."""
+    return runs_site_unions(user) and is_unassigned_in_jurisdiction(user, project)
+
+
+def officer_may_work_in(officer: User, project: Project) -> bool:
+    """Whether ``officer`` can be put on ``project``: an officer whose jurisdiction (if any) holds its town."""
+    return (
+        runs_site_unions(officer)
+        and officer.is_active
+        and (officer.jurisdiction is None or officer.jurisdiction.contains(project.town))
+    )
 
 
 # --- workers ------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from projectunion.models import Crew, CrewMember, Jurisdiction, Membership, Project, Union, User
-from projectunion.models.users import user_unions
+from projectunion.models.users import project_officers, user_unions
 from projectunion.permissions import (
     acts_for_contractor,
     can_act_everywhere,
@@ -35,10 +35,19 @@ def visible_projects(user: User) -> sa.ColumnElement[bool]:
     if is_union_staff(user) and user.jurisdiction is not None:
         return Project.town_id.in_(_subtree(user))
     if runs_site_unions(user):
-        return sa.or_(
+        mine = sa.or_(
             Project.created_by_id == user.id,
+            Project.id.in_(sa.select(project_officers.c.project_id).where(project_officers.c.user_id == user.id)),
             Project.id.in_(sa.select(Union.project_id).where(Union.id.in_(_my_unions(user)))),
         )
+        if user.jurisdiction is None:
+            return mine
+        unassigned = sa.and_(
+            Project.state == "planned",
+            ~Project.id.in_(sa.select(project_officers.c.project_id)),
+            Project.town_id.in_(_subtree(user)),
+        )
+        return sa.or_(mine, unassigned)
     if acts_for_contractor(user) and user.contractor_id is not None:
         return Project.general_contractor_id == user.contractor_id
     return sa.false()

@@ -129,8 +129,13 @@ class Factories:
             self.session, self.admin, kind="regional", name=name or f"{town.name}区域工会", jurisdiction=town
         )
 
+    #: The day a factory project is registered unless a test says otherwise: before every test's
+    #: start date, since no project starts before its registration (its first transition).
+    REGISTERED_ON = dt.date(2020, 1, 2)
+
     def project(self, town: Jurisdiction | None = None, actor: User | None = None, **values) -> Project:
         n = next(self._n)
+        values.setdefault("registered_on", self.REGISTERED_ON)
         values.setdefault("name", f"测试项目{n}")
         values.setdefault("permit_no", f"3710022026{n:06d}")
         return projects.register_project(self.session, actor or self.admin, town=town or self.yangting, **values)
@@ -141,6 +146,8 @@ class Factories:
         return fire_event(self.session, actor or self.admin, obj, event, on=on, **data)
 
     def started_union(self, on: dt.date = dt.date(2024, 3, 1), **project_values) -> Union:
+        """A project registered (by default) the day it starts, and its union, preparing."""
+        project_values.setdefault("registered_on", on)
         project = self.project(**project_values)
         self.fire(project, "start", on=on)
         return project.union

@@ -49,6 +49,7 @@ def test_a_project_union_from_start_to_dissolution_through_the_api(f, client, ru
                 "permit_no": "371002202403010101",
                 "town_code": "371002005",
                 "planned_start": "2024-03-01",
+                "registered_on": "2024-02-20",
             },
         ),
         201,

@@ -118,3 +118,16 @@ def test_service_record_and_wage_case_validation(f, db_session):
         wage_cases.open_wage_case(
             db_session, f.user("city_staff"), union, summary="s", amount_claimed="1", worker_ids=[member.worker_id]
         )
+
+
+def test_the_cli_lists_what_users_create_needs(f, runner, company):
+    regional = f.regional_union()
+    project_union = f.started_union()
+    towns = runner.invoke(args=["jurisdictions", "list"])
+    assert towns.exit_code == 0 and "371002005" in towns.output and "羊亭镇" in towns.output
+    regional_only = runner.invoke(args=["unions", "list", "--kind", "regional"])
+    assert regional.name in regional_only.output and project_union.name not in regional_only.output
+    everything = runner.invoke(args=["unions", "list"])
+    assert f"{project_union.id}" in everything.output and project_union.name in everything.output
+    companies = runner.invoke(args=["contractors", "list"])
+    assert company.uscc in companies.output and company.name in companies.output

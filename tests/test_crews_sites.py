@@ -215,7 +215,7 @@ def test_enroll_those_who_agreed_and_list_who_is_active_elsewhere(f, db_session,
         crew,
         worker_ids=[w1, w2, w3],
         transfer_ids=[w2],
-        joined_on=dt.date(2024, 3, 6),
+        joined_on=today(),  # 工人3 applied today: nobody joins before applying
     )
     assert [(m.worker.name, m.state, m.consent) for m in enrolled] == [
         ("工人1", "active", "paper"),

@@ -48,6 +48,8 @@ DESIGN = {
         ("mediating", "escalate"): "escalated",
         ("escalated", "resolve"): "resolved",
     },
+    # A crew closes once it is off every site (contractors' crews, 班组).
+    "crew": {("open", "close"): "closed"},
 }
 STATES = {
     "project": {"planned", "under_construction", "halted", "completed", "cancelled"},
@@ -55,6 +57,7 @@ STATES = {
     "membership": {"pending", "active", "rejected", "ended", "transferred"},
     "crew": {"open", "closed"},
     "wage_case": {"open", "mediating", "escalated", "resolved"},
+    "crew": {"open", "closed"},
 }
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from projectunion.dates import today
 from projectunion.models import Membership
 from projectunion.services import memberships, wage_cases
 from tests.factories import id_number
@@ -85,7 +86,7 @@ def test_pending_application_blocks_until_decided(client, f, regional, db_sessio
     response = client.get(f"/unions/{union.id}/dissolve")
     assert "1 application is pending" in text(response)
     assert f"/unions/{union.id}?tab=pending" in response.get_data(as_text=True)
-    client.post(f"/unions/{union.id}/applications", data={"single": f"reject:{application.id}", "on": "2024-09-02"})
+    client.post(f"/unions/{union.id}/applications", data={"single": f"reject:{application.id}", "on": today().isoformat()})
     assert "nothing blocks the dissolution" in text(client.get(f"/unions/{union.id}/dissolve"))
 
 
@@ -187,7 +188,10 @@ def test_dissolution_date_before_a_member_joined_is_refused(client, dissolving, 
         f"/unions/{dissolving.id}/dissolve",
         data={"successor_union_id": str(regional.id), "on": "2024-01-01", "action": "dissolve", "confirm": "y"},
     )
-    assert any("cannot be before a member joined" in e for e in field_errors(response))
+    # Before the members joined, and before the dissolution began: the earlier event is named.
+    assert field_errors(response) == [
+        "The date cannot be before 2024-09-01, the date of the previous event (Begin dissolution)."
+    ]
     db_session.refresh(dissolving)
     assert dissolving.state == "dissolving"
 

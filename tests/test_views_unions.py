@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from projectunion.dates import today
 from projectunion.models import Membership, Union
 from projectunion.services import memberships
 from tests.factories import id_number
@@ -154,6 +155,10 @@ def test_enrollment_closed_while_suspended(client, f, union, officer, db_session
     assert f"Enrollment is closed: {union.name} is Suspended." in field_errors(response)
 
 
+#: Applications are made today (the join form has no date), and no one joins before applying.
+APPLIED_ON = today()
+
+
 def apply(union, name, seq, **kw):
     from projectunion.db import get_session
 
@@ -174,12 +179,12 @@ def test_approve_one_application(client, f, union, officer, db_session):
     sign_in(client, officer)
     response = client.post(
         f"/unions/{union.id}/applications",
-        data={"single": f"approve:{application.id}", "on": "2024-03-05"},
+        data={"single": f"approve:{application.id}", "on": APPLIED_ON.isoformat()},
         follow_redirects=True,
     )
     assert "1 application approved: 申请人甲." in flashes(response)
     db_session.refresh(application)
-    assert application.state == "active" and application.joined_on == dt.date(2024, 3, 5)
+    assert application.state == "active" and application.joined_on == APPLIED_ON
 
 
 def test_bulk_approve_and_reject(client, f, union, officer, db_session):
@@ -189,11 +194,11 @@ def test_bulk_approve_and_reject(client, f, union, officer, db_session):
     sign_in(client, officer)
     response = client.post(
         f"/unions/{union.id}/applications",
-        data={"decision": "approve", "ids": [str(a.id), str(b.id)], "on": "2024-03-05"},
+        data={"decision": "approve", "ids": [str(a.id), str(b.id)], "on": APPLIED_ON.isoformat()},
         follow_redirects=True,
     )
     assert "2 applications approved: 甲、乙." in flashes(response)
-    client.post(f"/unions/{union.id}/applications", data={"decision": "reject", "ids": [str(c.id)], "on": "2024-03-05"})
+    client.post(f"/unions/{union.id}/applications", data={"decision": "reject", "ids": [str(c.id)], "on": APPLIED_ON.isoformat()})
     for m, state in ((a, "active"), (b, "active"), (c, "rejected")):
         db_session.refresh(m)
         assert m.state == state
@@ -209,7 +214,7 @@ def test_bulk_decision_reports_each_one_that_failed(client, f, union, officer, d
     sign_in(client, officer)
     response = client.post(
         f"/unions/{union.id}/applications",
-        data={"decision": "approve", "ids": [str(ok.id), str(blocked.id)], "on": "2024-03-05"},
+        data={"decision": "approve", "ids": [str(ok.id), str(blocked.id)], "on": APPLIED_ON.isoformat()},
         follow_redirects=True,
     )
     messages = flashes(response)

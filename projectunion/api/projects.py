@@ -55,6 +55,9 @@ class ProjectCreate(Request):
     general_contractor_id: Id | None = None
     planned_start: Date | None = None
     planned_end: Date | None = None
+    registered_on: Date | None = Field(
+        None, description=_l("When it was registered; default today. The project cannot start before it.")
+    )
 
 
 class ProjectEvent(Request):

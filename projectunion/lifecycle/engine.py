@@ -13,11 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 import sqlalchemy.orm as so
 from transitions import Machine
 
+from projectunion import labels
 from projectunion.dates import today
-from projectunion.exceptions import InvalidTransition
+from projectunion.exceptions import InvalidTransition, ValidationError
+from projectunion.i18n import _l
 from projectunion.lifecycle.declarations import Declaration
 
 
@@ -61,7 +64,8 @@ class Lifecycle:
                 t.event,
                 list(t.source),
                 t.dest,
-                conditions=[self._guard(t.event, name) for name in t.guards],
+                # The date rule comes last, so a machine's own, more specific refusal speaks first.
+                conditions=[*(self._guard(t.event, name) for name in t.guards), self._in_date_order],
                 before=[self._effect(name) for name in t.prepare],
                 after=[self._effect(name) for name in t.effects],
             )
@@ -81,6 +85,10 @@ class Lifecycle:
         run.__name__ = f"effect_{name}"
         return run
 
+    def _in_date_order(self, event_data) -> bool:
+        not_before_previous(self.declaration.name, event_data.model, event_data.kwargs["ctx"])
+        return True
+
     def allowed_events(self, obj) -> list[str]:
         return [e for e in self.declaration.events() if e in self.machine.get_triggers(obj.state)]
 
@@ -94,6 +102,51 @@ class Lifecycle:
         if not self.machine.events[event].trigger(obj, ctx=ctx):
             raise self.refuse(obj, event)
         _record(ctx, self.declaration.name, obj, event, before)
+
+
+#: Refusals of a date before the object's creation, per machine (and the state it was created in).
+_BEFORE_CREATION: dict[str, Callable[[str], Any]] = {
+    "project": lambda date: _l("The date cannot be before %(date)s, the day the project was registered.", date=date),
+    "union": lambda date: _l(
+        "The date cannot be before %(date)s, the day construction started and the union was opened.", date=date
+    ),
+    "union:active": lambda date: _l("The date cannot be before %(date)s, the day the union was created.", date=date),
+    "membership:pending": lambda date: _l("The date cannot be before %(date)s, the day the worker applied.", date=date),
+    "membership": lambda date: _l("A membership cannot end before it began (%(date)s).", date=date),
+    "wage_case": lambda date: _l("The date cannot be before %(date)s, the day the case was opened.", date=date),
+    "crew": lambda date: _l("The date cannot be before %(date)s, the day the crew was created.", date=date),
+}
+
+
+def not_before_previous(machine: str, obj, ctx: Context) -> None:
+    """No transition is dated before the object's previous one (DESIGN.md, event dates).
+
+    A membership's previous transition is the day it began, so this is also
+    the rule that no membership ends (or moves) before it began; a project
+    union's first transition is its opening by the project's start.
+    """
+    from projectunion.models.history import StateChange
+
+    previous = ctx.session.execute(
+        sa.select(StateChange.on, StateChange.event, StateChange.from_state, StateChange.to_state)
+        .where(StateChange.machine == machine, StateChange.object_id == obj.id)
+        .order_by(StateChange.on.desc(), StateChange.id.desc())
+        .limit(1)
+    ).first()
+    if previous is None or ctx.on >= previous.on:
+        return
+    date = previous.on.isoformat()
+    if machine == "membership" and previous.to_state == "active":
+        message = _BEFORE_CREATION["membership"](date)
+    elif previous.from_state is None:
+        message = _BEFORE_CREATION.get(f"{machine}:{previous.to_state}", _BEFORE_CREATION[machine])(date)
+    else:
+        message = _l(
+            "The date cannot be before %(date)s, the date of the previous event (%(event)s).",
+            date=date,
+            event=labels.event(machine, previous.event),
+        )
+    raise ValidationError({"on": message}, message)
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

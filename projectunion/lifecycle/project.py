@@ -34,8 +34,12 @@ def open_union(project: Project, ctx: Context) -> None:
     )
     ctx.session.add(union)
     record_creation(ctx.session, "union", union, ctx)
-    if ctx.actor is not None and permissions.runs_site_unions(ctx.actor) and union not in ctx.actor.unions:
-        ctx.actor.unions.append(union)
+    officers = list(project.officers)
+    if ctx.actor is not None and permissions.runs_site_unions(ctx.actor):
+        officers.append(ctx.actor)
+    for officer in dict.fromkeys(officers):  # the project's officers run its union
+        if union not in officer.unions:
+            officer.unions.append(union)
 
 
 def suspend_union(project: Project, ctx: Context) -> None:

@@ -9,7 +9,7 @@ import sqlalchemy.orm as so
 
 from projectunion import permissions, scopes
 from projectunion.lifecycle.declarations import WAGE_CASE_OPEN
-from projectunion.models import Membership, Project, Union, User, WageCase
+from projectunion.models import Membership, Project, Union, User, WageCase, project_officers
 
 LIMIT = 12
 
@@ -120,11 +120,10 @@ def overview(session: so.Session, user: User) -> dict[str, dict[str, int]]:
 
 
 def recent_projects(session: so.Session, user: User, limit: int = 8) -> list[Project]:
-    return list(
-        session.scalars(
-            sa.select(Project)
-            .where(scopes.visible_projects(user))
-            .order_by(Project.created_at.desc(), Project.id.desc())
-            .limit(limit)
-        )
-    )
+    """The projects in scope, newest first; an officer's own projects before the unassigned ones
+    of their town that they could take up."""
+    order = [Project.created_at.desc(), Project.id.desc()]
+    if permissions.runs_site_unions(user):
+        assigned = sa.select(project_officers.c.project_id).where(project_officers.c.user_id == user.id)
+        order.insert(0, sa.case((Project.id.in_(assigned), 0), else_=1))
+    return list(session.scalars(sa.select(Project).where(scopes.visible_projects(user)).order_by(*order).limit(limit)))

@@ -8,7 +8,7 @@ from projectunion.models.projects import Project
 from projectunion.models.service_records import ServiceRecord
 from projectunion.models.survey import EnrollmentTarget, SurveyDecline
 from projectunion.models.unions import Union
-from projectunion.models.users import ApiToken, SignIn, User, user_unions
+from projectunion.models.users import ApiToken, SignIn, User, project_officers, user_unions
 from projectunion.models.wage_cases import WageCase, wage_case_workers
 from projectunion.models.workers import Worker
 
@@ -31,6 +31,7 @@ __all__ = [
     "User",
     "WageCase",
     "Worker",
+    "project_officers",
     "user_unions",
     "wage_case_workers",
 ]

@@ -14,6 +14,7 @@ from projectunion.models.jurisdictions import Jurisdiction
 if TYPE_CHECKING:
     from projectunion.models.contractors import Contractor
     from projectunion.models.unions import Union
+    from projectunion.models.users import User
 
 
 class Project(Base):
@@ -38,6 +39,10 @@ class Project(Base):
     town: so.Mapped[Jurisdiction] = so.relationship()
     general_contractor: so.Mapped[Contractor | None] = so.relationship()
     union: so.Mapped[Union | None] = so.relationship(back_populates="project")
+    #: the officers who run the site's union (assigned by union staff, or who took the project up)
+    officers: so.Mapped[list[User]] = so.relationship(
+        secondary="project_officers", back_populates="projects", order_by="User.display_name"
+    )
 
     def __repr__(self) -> str:
         return f"<Project {self.permit_no} {self.state}>"

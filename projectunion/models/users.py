@@ -9,6 +9,7 @@ from projectunion.db import Base
 from projectunion.models._columns import Timestamp, choice, utcnow
 from projectunion.models.contractors import Contractor
 from projectunion.models.jurisdictions import Jurisdiction
+from projectunion.models.projects import Project
 from projectunion.models.unions import Union
 
 ROLES = ("officer", "union_staff", "contractor", "city_staff", "admin")
@@ -20,11 +21,20 @@ user_unions = sa.Table(
     sa.Column("union_id", sa.ForeignKey("unions.id"), primary_key=True, index=True),
 )
 
+#: Officers assigned to a project by union staff (or who took it up); they run its union.
+project_officers = sa.Table(
+    "project_officers",
+    Base.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("project_id", sa.ForeignKey("projects.id"), primary_key=True, index=True),
+)
+
 
 class User(Base):
     """A person who signs in. The scope depends on the role:
 
-    officer — the unions in ``unions`` (and projects registered in ``jurisdiction``);
+    officer — the unions in ``unions`` and the projects in ``projects`` (assigned to them), and the
+    unassigned planned projects of ``jurisdiction``;
     union_staff — ``jurisdiction`` and everything below; contractor — ``contractor``;
     city_staff — everything, read-only; admin — everything.
     """
@@ -50,6 +60,7 @@ class User(Base):
     jurisdiction: so.Mapped[Jurisdiction | None] = so.relationship()
     contractor: so.Mapped[Contractor | None] = so.relationship()
     unions: so.Mapped[list[Union]] = so.relationship(secondary=user_unions)
+    projects: so.Mapped[list[Project]] = so.relationship(secondary=project_officers, back_populates="officers")
 
     # Flask-Login protocol
     @property

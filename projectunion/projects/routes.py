@@ -4,6 +4,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
 
 from projectunion import diagrams, labels, lifecycle, permissions, scopes
 from projectunion.db import get_session
@@ -11,7 +13,7 @@ from projectunion.exceptions import DomainError
 from projectunion.forms import EventForm, contractor_choices, int_or_none, place_choices, town_choices
 from projectunion.i18n import _, _l
 from projectunion.lifecycle.declarations import PROJECT
-from projectunion.models import Contractor, Jurisdiction, Membership, Project, SiteEntry
+from projectunion.models import Contractor, Jurisdiction, Membership, Project, SiteEntry, User
 from projectunion.projects import bp
 from projectunion.projects.forms import EditProjectForm, ProjectFilterForm, ProjectForm, StartForm
 from projectunion.services import jurisdictions, projects
@@ -19,8 +21,10 @@ from projectunion.web import (
     apply_errors,
     confirm_event,
     flash_done,
+    flash_form_errors,
     get_or_404,
     paginate,
+    refuse,
     state_history,
     visible_or_404,
 )
@@ -182,3 +186,48 @@ def fire(project_id: int, event: str):
             state=labels.state("project", p.state),
         ),
     )
+
+
+# --- officers on the project (and so on its union) ------------------------------------
+
+
+class OfficerForm(FlaskForm):
+    """Assigning, taking up or removing an officer: the CSRF token and which officer."""
+
+    officer_id = HiddenField()
+
+
+@bp.app_template_global()
+def assignable_officers(project: Project) -> list:
+    """The officers union staff can put on ``project`` (the project page's drop-down)."""
+    return projects.assignable_officers(get_session(), project)
+
+
+@bp.post("/<int:project_id>/officers/<action>")
+def officers(project_id: int, action: str):
+    """Union staff assign or remove an officer; an officer takes up an unassigned planned project."""
+    session = get_session()
+    project = visible_or_404(get_or_404(Project, project_id))
+    form = OfficerForm()
+    back = redirect(url_for("projects.show", project_id=project.id))
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return back
+    officer = session.get(User, int_or_none(form.officer_id.data) or 0)
+    try:
+        if action == "assign":
+            projects.assign_officer(session, current_user, project, officer)
+            message = _("%(name)s now runs this project and its union.", name=officer.display_name)
+        elif action == "remove" and officer is not None:
+            projects.unassign_officer(session, current_user, project, officer)
+            message = _("%(name)s no longer runs this project.", name=officer.display_name)
+        elif action == "take-up":
+            projects.take_up_project(session, current_user, project)
+            message = _("You now run this project. Start it when construction begins.")
+        else:
+            abort(404)
+    except DomainError as exc:
+        refuse(exc)
+    else:
+        flash_done(message)
+    return back
