@@ -38,9 +38,6 @@ DESIGN = {
         ("active", "end"): "ended",
         ("active", "transfer"): "transferred",
     },
-    "crew": {
-        ("open", "close"): "closed",
-    },
     "wage_case": {
         ("open", "mediate"): "mediating",
         ("mediating", "resolve"): "resolved",
@@ -55,7 +52,6 @@ STATES = {
     "project": {"planned", "under_construction", "halted", "completed", "cancelled"},
     "union": {"preparing", "active", "suspended", "dissolving", "dissolved"},
     "membership": {"pending", "active", "rejected", "ended", "transferred"},
-    "crew": {"open", "closed"},
     "wage_case": {"open", "mediating", "escalated", "resolved"},
     "crew": {"open", "closed"},
 }
