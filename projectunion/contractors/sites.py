@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from projectunion import permissions
 from projectunion.contractors import bp
 from projectunion.contractors.forms import DateForm, DecisionsForm, EnrollCrewForm, SiteCrewForm
+from projectunion.dates import today
 from projectunion.db import get_session
 from projectunion.exceptions import Conflict, DomainError
 from projectunion.i18n import _
@@ -81,7 +82,8 @@ def exit_site(entry_id: int):
     session = get_session()
     entry = site_entries.get_entry(session, current_user, entry_id)
     form = DateForm()
-    if form.validate_on_submit() and request.form.get("confirmed") != "1":
+    plausible = form.on.data is not None and entry.entered_on <= form.on.data <= today() and entry.exited_on is None
+    if form.validate_on_submit() and plausible and request.form.get("confirmed") != "1":
         # One click must not move a whole crew off site: say who and how many, and ask.
         permissions.require(
             entry.crew is not None and permissions.can_record_entry(current_user, entry.project, entry.crew)
