@@ -175,6 +175,13 @@ def open_union_choices(user: User, exclude: Union | None = None, empty_label=Non
     return choices
 
 
+def chosen_id(value) -> int | None:
+    """``coerce`` for a select whose first option is "please choose" (the empty value)."""
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
 def int_or_none(value) -> int | None:
     try:
         return int(value) if value not in (None, "") else None

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import Babel, gettext, ngettext
+from flask_babel import Babel, format_date, get_locale, gettext, ngettext
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -30,7 +33,28 @@ def _l(string: str, **variables) -> LazyText:
 
 
 _ = gettext
-__all__ = ["_", "_l", "init_app", "ngettext", "select_locale"]
+__all__ = ["DATE_FORMATS", "_", "_l", "display_date", "init_app", "ngettext", "redate", "select_locale"]
+
+#: How a calendar date is shown, one pattern per language; forms and exports stay ISO (2026-12-02).
+DATE_FORMATS = {"zh": "y年M月d日", "en": "MMM d, y"}
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def display_date(value: dt.date) -> str:
+    """A date as people read it in the user's language: 2026年12月2日, Dec 2, 2026."""
+    language = getattr(get_locale(), "language", "zh")
+    return format_date(value, DATE_FORMATS.get(language, DATE_FORMATS["zh"]))
+
+
+def redate(value):
+    """An ISO date put into a message by a service (``2026-12-02``), shown as a display date."""
+    if isinstance(value, str) and _ISO_DAY.match(value):
+        try:
+            return display_date(dt.date.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
 
 
 def select_locale() -> str:

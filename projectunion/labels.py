@@ -214,5 +214,10 @@ EVENT_HELP: dict[str, dict[str, Any]] = {
     },
 }
 
+#: The event a state usually waits for: its button is the page's primary one.
+USUAL_NEXT: dict[str, dict[str, str]] = {
+    "project": {"planned": "start", "halted": "resume"},
+}
+
 #: Events that cannot be taken back: their button is drawn as a warning.
 DANGEROUS = {"cancel", "complete", "dissolve", "abandon", "reject", "end", "begin_dissolution"}

@@ -12,14 +12,17 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Flask, abort, current_app, flash, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_context
 from markupsafe import Markup, escape
+from wtforms import Form
 
 from projectunion import labels, permissions
 from projectunion.db import get_session
 from projectunion.exceptions import DomainError, ValidationError
+from projectunion.i18n import display_date, redate
 
 
 def get_or_404(model, object_id: Any):
@@ -39,7 +42,7 @@ def relabel(message: Any, machine: str | None = None) -> str:
     """Render a refusal with labels in place of the state, event and machine codes it names."""
     if not isinstance(message, LazyString):
         return str(message)
-    kwargs = dict(message._kwargs)
+    kwargs = {key: redate(value) for key, value in message._kwargs.items()}
     if "state" in kwargs:
         kwargs["state"] = labels.state("union" if "union" in kwargs else machine or "union", kwargs["state"])
     if "event" in kwargs and machine:
@@ -180,9 +183,22 @@ def flash_done(message: str) -> None:
 # Template helpers -----------------------------------------------------------
 
 
-def confirm_event(form, obj: Any, machine: str, event: str, *, subject: str, back: str, data=dict, done=None):
+def confirm_event(
+    form,
+    obj: Any,
+    machine: str,
+    event: str,
+    *,
+    subject: str,
+    back: str,
+    data=dict,
+    done=None,
+    template: str = "event_confirm.html",
+    **context: Any,
+):
     """The confirmation page of one lifecycle event: on a valid POST fire it through the
-    service, flash ``done(obj)`` and go ``back``; otherwise (or on a refusal) show the form."""
+    service, flash what happened (``done(obj)``, else the event's own sentence) and go
+    ``back``; otherwise (or on a refusal) show the form."""
     from flask import redirect, render_template
 
     from projectunion import lifecycle
@@ -194,10 +210,10 @@ def confirm_event(form, obj: Any, machine: str, event: str, *, subject: str, bac
         except DomainError as exc:
             apply_errors(form, exc)
         else:
-            flash_done(done(obj))
+            flash_done(done(obj) if done is not None else events.done_message(machine, event, obj))
             return redirect(back)
     return render_template(
-        "event_confirm.html",
+        template,
         form=form,
         machine=machine,
         event=event,
@@ -205,11 +221,13 @@ def confirm_event(form, obj: Any, machine: str, event: str, *, subject: str, bac
         subject=subject,
         state=obj.state,
         cancel_url=back,
+        **context,
     )
 
 
-def _date(value: dt.date | None, fmt: str = "medium") -> str:
-    return format_date(value, fmt) if value else "—"
+def _date(value: dt.date | None, fmt: str | None = None) -> str:
+    """One display format per language, whatever the template asked for (``fmt`` is kept for old callers)."""
+    return display_date(value) if value else "—"
 
 
 def _datetime(value: dt.datetime | None) -> str:
@@ -247,6 +265,50 @@ def _place_path(jurisdiction) -> str:
     return " · ".join(reversed(parts)) or _place(jurisdiction)
 
 
+@dataclass
+class Problem:
+    """One line of the error summary: the message and where on the page it belongs."""
+
+    message: str
+    label: str | None = None
+    anchor: str | None = None
+
+
+def form_anchor(form) -> str:
+    """The id of a form's own (not per-field) error list, for the summary to link to."""
+    prefix = (getattr(form, "_prefix", "") or "").rstrip("-")
+    return "errors-" + (prefix or type(form).__name__.lower())
+
+
+def form_problems(form) -> list[Problem]:
+    """Every error of one form, in the order of its fields, the form's own errors first."""
+    problems = [Problem(str(message), anchor=form_anchor(form)) for message in form.form_errors]
+    for field in form:
+        messages = field.errors if isinstance(field.errors, (list, tuple)) else []
+        hidden = field.widget.input_type == "hidden" if hasattr(field.widget, "input_type") else False
+        for message in messages:
+            if not isinstance(message, (dict, list, tuple)):
+                problems.append(Problem(str(message), str(field.label.text), None if hidden else field.id))
+    return problems
+
+
+@pass_context
+def error_summary(context) -> Markup:
+    """At the top of every page that answers a form: all its errors at once, each linking to
+    its field, so nobody has to find the one error far down a long page."""
+    problems: list[Problem] = []
+    seen: set[int] = set()
+    for value in context.get_all().values():
+        if isinstance(value, Form) and id(value) not in seen:
+            seen.add(id(value))
+            problems.extend(form_problems(value))
+    if not problems:
+        return Markup("")
+    from flask import render_template
+
+    return Markup(render_template("_error_summary.html", problems=problems))
+
+
 #: The permission questions templates ask by name: ``can_manage_crew(current_user, crew)``.
 QUESTION_PREFIXES = ("can_", "acts_", "reads_", "works_", "runs_", "is_")
 
@@ -266,6 +328,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_place, "place")
     app.add_template_filter(_place_path, "place_path")
     app.add_template_global(_badge, "badge")
+    app.add_template_global(error_summary, "error_summary")
+    app.add_template_global(form_anchor, "form_anchor")
     app.add_template_global(labels, "labels")
     app.add_template_global(permissions, "permissions")
     for name, question in template_questions().items():

@@ -242,7 +242,12 @@ def test_a_contractor_sends_its_crew_onto_a_site_and_records_the_exit(client, db
         follow_redirects=True,
     )
     assert "The date cannot be in the future." in flashes(future)
-    response = client.post(f"/site-entries/{entry.id}/exit", data={"on": "2024-09-30"}, follow_redirects=True)
+    asked = client.post(f"/site-entries/{entry.id}/exit", data={"on": "2024-09-30"})
+    assert asked.status_code == 200 and db_session.get(SiteEntry, entry.id).exited_on is None
+    assert f"The crew {crew.name}, with its" in text(asked) and "leaves the site on Sep 30, 2024." in text(asked)
+    response = client.post(
+        f"/site-entries/{entry.id}/exit", data={"on": "2024-09-30", "confirmed": "1"}, follow_redirects=True
+    )
     assert "Exit recorded." in flashes(response)
     assert db_session.get(SiteEntry, entry.id).exited_on == dt.date(2024, 9, 30)
 
@@ -285,7 +290,7 @@ def test_an_officer_enrolls_from_a_crew_then_decides_after_the_exit(client, db_s
     )
     assert f"2 workers enrolled in {union.name}." in flashes(response)
     entry = db_session.scalars(sa.select(SiteEntry)).one()
-    response = client.post(f"/site-entries/{entry.id}/exit", data={"on": "2024-09-30"})
+    response = client.post(f"/site-entries/{entry.id}/exit", data={"on": "2024-09-30", "confirmed": "1"})
     assert response.location.endswith(f"/site-entries/{entry.id}/decisions")
     page = client.get(response.location)
     assert "工人1" in text(page) and "工人2" in text(page)

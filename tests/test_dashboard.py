@@ -82,7 +82,7 @@ def test_district_staff_see_their_district_only(client, f, history):
     sign_in(client, staff(f, "union_staff"))
     page = client.get(f"/dashboard/?{PERIOD}")
     body = page.get_data(as_text=True)
-    assert "Huancui District · 2024-01-01 – 2024-12-31" in text(page)
+    assert "Huancui District · Jan 1, 2024 – Dec 31, 2024" in text(page)
     options = re.findall(r'<option value="(\d+)"', body)
     assert options and all(code.startswith("371002") for code in options)
     assert "371003" not in options

@@ -98,7 +98,7 @@ def test_pages_in_chinese_show_no_english(client, f, site):
     union, done, worker, case = site["union"], site["done"], site["worker"], site["case"]
     pages = [
         "/",
-        "/lifecycles",
+        "/help",
         "/account",
         "/projects/",
         "/projects/new",

@@ -11,7 +11,7 @@ from tests.views_support import PASSWORD, field_errors, flashes, sign_in, text
 
 PAGES = [
     "/",
-    "/lifecycles",
+    "/help",
     "/projects/",
     "/projects/new",
     "/unions",

@@ -83,7 +83,7 @@ def test_wage_case_moves_through_its_machine(client, union, officer, workers, db
         data={"on": "2024-10-01", "amount_recovered": "80000"},
         follow_redirects=True,
     )
-    assert "Resolve: done (Resolved)." in flashes(response)
+    assert "The wage case “劳务分包拖欠钢筋班组三个月工资” is resolved." in flashes(response)
     db_session.refresh(case)
     assert (case.state, case.amount_recovered, case.resolved_on) == (
         "resolved",

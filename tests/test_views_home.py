@@ -97,9 +97,12 @@ def test_diagram_highlights_the_current_state_and_its_ways_out(app):
     assert svg.count('marker-end="url(#union-arrow-hot)"') == 2  # suspend, begin dissolution
 
 
-def test_lifecycles_page_shows_every_machine(client, f):
+def test_help_page_explains_in_words_and_keeps_every_diagram(client, f):
     sign_in(client, f.user("city_staff"))
-    body = client.get("/lifecycles").get_data(as_text=True)
+    old = client.get("/lifecycles")
+    assert old.status_code == 301 and old.headers["Location"].endswith("/help#diagrams")
+    body = client.get("/help").get_data(as_text=True)
+    assert "How a project union works" in body and "needs at least one active member to act as chair" in body
     assert body.count('class="lifecycle horizontal"') == 5 and body.count('class="lifecycle vertical"') == 5
     assert "Under construction" in body and "Dissolving" in body and "Transferred" in body and "Escalated" in body
     assert 'data-event="close"' in body  # the crew machine's only event
@@ -108,7 +111,7 @@ def test_lifecycles_page_shows_every_machine(client, f):
 def test_pages_load_nothing_from_other_sites(client, f):
     union = f.active_union(members=1)
     sign_in(client, f.admin)
-    for path in ("/", "/lifecycles", f"/unions/{union.id}", f"/projects/{union.project_id}", "/account"):
+    for path in ("/", "/help", f"/unions/{union.id}", f"/projects/{union.project_id}", "/account"):
         body = client.get(path).get_data(as_text=True)
         assets = re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="([^"]+)"', body)
         assert assets and all(a.startswith("/") for a in assets), (path, assets)

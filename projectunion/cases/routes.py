@@ -152,11 +152,6 @@ def wage_case_event(case_id: int, event: str):
         subject=case.summary,
         back=url_for("cases.wage_case", case_id=case.id),
         data=lambda: {"amount_recovered": form.amount_recovered.data} if event == "resolve" else {},
-        done=lambda c: _(
-            "%(event)s: done (%(state)s).",
-            event=labels.event("wage_case", event),
-            state=labels.state("wage_case", c.state),
-        ),
     )
 
 

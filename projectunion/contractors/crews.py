@@ -217,7 +217,9 @@ def enter_site(crew_id: int):
     form = EnterSiteForm()
     sites = site_entries.sites_open_for_entry(session, current_user)
     members = crews.current_members(session, crew)
-    form.project_id.choices = [SelectChoice(p.id, f"{p.name} ({p.permit_no})") for p in sites]
+    form.project_id.choices = [SelectChoice("", _("Please choose a site"))] + [
+        SelectChoice(p.id, f"{p.name} ({p.permit_no})") for p in sites
+    ]
     form.worker_id.choices = [SelectChoice(0, _("The whole crew"))] + [
         SelectChoice(m.worker_id, m.worker.name) for m in members
     ]

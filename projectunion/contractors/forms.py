@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from projectunion.dates import today
-from projectunion.forms import DayField
+from projectunion.forms import DayField, chosen_id
 from projectunion.i18n import _l
 from projectunion.labels import CONTRACTOR_KINDS
 
@@ -65,7 +65,7 @@ class RosterCommitForm(FlaskForm):
 class EnterSiteForm(FlaskForm):
     """A contractor sends one of its crews (or one member alone) onto a site."""
 
-    project_id = SelectField(_l("Site"), coerce=int, validate_choice=False)
+    project_id = SelectField(_l("Site"), coerce=chosen_id, validate_choice=False)
     worker_id = SelectField(_l("Who enters"), coerce=int, validate_choice=False)
     entered_on = DayField(_l("Entered on"), [_required(_l("Enter the date."))], default=today)
 
@@ -73,7 +73,7 @@ class EnterSiteForm(FlaskForm):
 class SiteCrewForm(FlaskForm):
     """An officer records a crew entering the site."""
 
-    crew_id = SelectField(_l("Crew"), coerce=int, validate_choice=False)
+    crew_id = SelectField(_l("Crew"), coerce=chosen_id, validate_choice=False)
     entered_on = DayField(_l("Entered on"), [_required(_l("Enter the date."))], default=today)
 
 

@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from projectunion import permissions
 from projectunion.contractors import bp
 from projectunion.contractors.forms import DateForm, DecisionsForm, EnrollCrewForm, SiteCrewForm
+from projectunion.dates import today
 from projectunion.db import get_session
 from projectunion.exceptions import Conflict, DomainError
 from projectunion.i18n import _
@@ -35,18 +36,22 @@ def site(project_id: int):
     can_decide = union is not None and permissions.can_manage_union(current_user, union)
     form = SiteCrewForm()
     if can_manage:
-        form.crew_id.choices = [
+        # No crew is preselected: the first in the list is as likely another company's as the right one.
+        form.crew_id.choices = [SelectChoice("", _("Please choose a crew"))] + [
             SelectChoice(c.id, f"{c.contractor.name} · {c.name}") for c in site_entries.crews_to_send(session)
         ]
         if form.validate_on_submit():
-            try:
-                crew = crews.get_crew(session, current_user, form.crew_id.data)
-                site_entries.enter_site(session, current_user, project, crew=crew, entered_on=form.entered_on.data)
-            except DomainError as exc:
-                apply_errors(form, exc)
+            if form.crew_id.data is None:
+                form.crew_id.errors = [_("Choose the crew that entered the site.")]
             else:
-                flash(_("Entry of %(crew)s recorded.", crew=crew.name), "success")
-                return redirect(url_for(".site", project_id=project.id))
+                try:
+                    crew = crews.get_crew(session, current_user, form.crew_id.data)
+                    site_entries.enter_site(session, current_user, project, crew=crew, entered_on=form.entered_on.data)
+                except DomainError as exc:
+                    apply_errors(form, exc)
+                else:
+                    flash(_("Entry of %(crew)s recorded.", crew=crew.name), "success")
+                    return redirect(url_for(".site", project_id=project.id))
     elif request.method == "POST":
         abort(403)
     entries = site_entries.entries_for_project(session, current_user, project)
@@ -63,7 +68,13 @@ def site(project_id: int):
         open_for_entry=project.state in site_entries.ENTRY_OPEN_STATES,
         pending=site_entries.pending_exit_decisions(session, current_user, union) if can_decide else [],
         can_record=lambda e: e.crew is not None and permissions.can_record_entry(current_user, project, e.crew),
+        own_crews_only=permissions.acts_for_contractor(current_user),
     )
+
+
+def _workers_leaving(session, entry) -> int:
+    """How many people an exit takes off the site: the crew's current members, or the one worker."""
+    return 1 if entry.worker is not None else len(crews.current_members(session, entry.crew))
 
 
 @bp.post("/site-entries/<int:entry_id>/exit")
@@ -71,6 +82,20 @@ def exit_site(entry_id: int):
     session = get_session()
     entry = site_entries.get_entry(session, current_user, entry_id)
     form = DateForm()
+    plausible = form.on.data is not None and entry.entered_on <= form.on.data <= today() and entry.exited_on is None
+    if form.validate_on_submit() and plausible and request.form.get("confirmed") != "1":
+        # One click must not move a whole crew off site: say who and how many, and ask.
+        permissions.require(
+            entry.crew is not None and permissions.can_record_entry(current_user, entry.project, entry.crew)
+        )
+        return render_template(
+            "contractors/site_exit_confirm.html",
+            entry=entry,
+            on=form.on.data,
+            workers=_workers_leaving(session, entry),
+            form=form,
+            back=_after_exit(entry),
+        )
     if form.validate_on_submit():
         try:
             site_entries.exit_site(session, current_user, entry, form.on.data)
@@ -84,9 +109,13 @@ def exit_site(entry_id: int):
                 return redirect(url_for(".decisions", entry_id=entry.id))
     else:
         flash_form_errors(form)
+    return redirect(_after_exit(entry))
+
+
+def _after_exit(entry) -> str:
     if permissions.acts_for_contractor(current_user) and entry.crew is not None:
-        return redirect(url_for(".crew", crew_id=entry.crew_id))
-    return redirect(url_for(".site", project_id=entry.project_id))
+        return url_for(".crew", crew_id=entry.crew_id)
+    return url_for(".site", project_id=entry.project_id)
 
 
 @bp.route("/site-entries/<int:entry_id>/decisions", methods=["GET", "POST"])

@@ -33,7 +33,6 @@ MENU: tuple[tuple[str, Any, Callable[[Any], bool]], ...] = (
     ("contractors.sites", _l("Sites"), _everyone),
     ("dashboard.index", _l("Totals"), _reports),
     ("survey.index", _l("Survey"), permissions.can_view_survey),
-    ("main.lifecycles", _l("Lifecycles"), _everyone),
     ("admin.users", _l("Users"), permissions.can_manage_users),
 )
 
@@ -63,7 +62,7 @@ def _is_current(endpoint: str) -> bool:
     if blueprint in SHARED:
         second, belongs = SHARED[blueprint]
         return (endpoint == second) == belongs(here)
-    if blueprint == "main":  # home and the diagrams
+    if blueprint == "main":  # home and the help page
         return endpoint == here
     return True
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import render_template
+from flask import redirect, render_template, url_for
 from flask_login import current_user
 
 from projectunion import diagrams, permissions
@@ -31,9 +31,16 @@ def index():
     return render_template("main/index.html", **context)
 
 
-@bp.get("/lifecycles")
-def lifecycles():
+@bp.get("/help")
+def help():
+    """How a project union works, in words first; the state diagrams are folded at the end."""
     return render_template(
-        "main/lifecycles.html",
+        "main/help.html",
         figures=[(name, diagrams.figure(name)) for name in ("project", "union", "membership", "wage_case", "crew")],
     )
+
+
+@bp.get("/lifecycles")
+def lifecycles():
+    """The old address of the diagrams, which now live on the help page."""
+    return redirect(url_for("main.help", _anchor="diagrams"), code=301)

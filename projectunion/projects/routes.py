@@ -7,15 +7,16 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
-from projectunion import diagrams, labels, lifecycle, permissions, scopes
+from projectunion import labels, lifecycle, permissions, scopes
 from projectunion.db import get_session
 from projectunion.exceptions import DomainError
 from projectunion.forms import EventForm, contractor_choices, int_or_none, place_choices, town_choices
 from projectunion.i18n import _, _l
-from projectunion.lifecycle.declarations import PROJECT
+from projectunion.lifecycle.declarations import ENROLLMENT_OPEN, PROJECT
 from projectunion.models import Contractor, Jurisdiction, Membership, Project, SiteEntry, User
 from projectunion.projects import bp
 from projectunion.projects.forms import EditProjectForm, ProjectFilterForm, ProjectForm, StartForm
+from projectunion.services import events as event_service
 from projectunion.services import jurisdictions, projects
 from projectunion.web import (
     apply_errors,
@@ -126,6 +127,15 @@ def show(project_id: int):
     entries = session.scalars(
         sa.select(SiteEntry).where(SiteEntry.project_id == project.id).order_by(SiteEntry.entered_on.desc()).limit(50)
     ).all()
+    next_link = None
+    if (
+        project.state == "under_construction"
+        and union is not None
+        and union.state in ENROLLMENT_OPEN
+        and permissions.can_manage_union(current_user, union)
+    ):
+        # On a running site the officer's usual next step is enrolling workers, not a lifecycle event.
+        next_link = {"url": url_for("unions.enroll", union_id=union.id), "label": _("Enroll workers")}
     return render_template(
         "projects/show.html",
         project=project,
@@ -133,8 +143,8 @@ def show(project_id: int):
         counts=counts,
         can_manage=can_manage,
         events=lifecycle.allowed_events(project) if can_manage else [],
-        diagram=diagrams.figure("project", project.state),
-        union_diagram=diagrams.figure("union", union.state) if union else None,
+        usual_event=labels.USUAL_NEXT["project"].get(project.state),
+        next_link=next_link,
         history=state_history("project", project.id),
         entries=entries,
     )
@@ -171,6 +181,9 @@ def fire(project_id: int, event: str):
         name = form.union_name.data.strip() if event == "start" and form.union_name.data else ""
         return {"union_name": name} if name else {}
 
+    extra = {}
+    if event == "complete":
+        extra = {"template": "projects/complete_confirm.html", "on_site": event_service.crews_on_site(get_session(), project)}
     return confirm_event(
         form,
         project,
@@ -179,12 +192,7 @@ def fire(project_id: int, event: str):
         subject=project.name,
         back=url_for("projects.show", project_id=project.id),
         data=data,
-        done=lambda p: _(
-            "%(event)s: done for “%(project)s” (%(state)s).",
-            event=labels.event("project", event),
-            project=p.name,
-            state=labels.state("project", p.state),
-        ),
+        **extra,
     )
 
 

@@ -56,23 +56,30 @@ def register_project(
     registered_on: dt.date | None = None,
 ) -> Project:
     """``registered_on`` is the day it was registered (default today; may be in the past)."""
+    errors: dict[str, Any] = {}
     if town is None or town.level != "town":
-        raise ValidationError({"town_code": _l("Choose the town (street) where the site is.")})
-    permissions.require(permissions.can_register_project(actor, town))
+        errors["town_code"] = _l("Choose the town (street) where the site is.")
+    else:
+        permissions.require(permissions.can_register_project(actor, town))
     if registered_on is not None and registered_on > today():
-        raise ValidationError({"registered_on": _l("The date cannot be in the future.")})
-    values = _clean(
-        session,
-        {
-            "name": name,
-            "permit_no": permit_no,
-            "address": (address or "").strip() or None,
-            "general_contractor_id": general_contractor_id,
-            "planned_start": planned_start,
-            "planned_end": planned_end,
-        },
-        creating=True,
-    )
+        errors["registered_on"] = _l("The date cannot be in the future.")
+    try:  # every mistake at once: the town's together with the other fields'
+        values = _clean(
+            session,
+            {
+                "name": name,
+                "permit_no": permit_no,
+                "address": (address or "").strip() or None,
+                "general_contractor_id": general_contractor_id,
+                "planned_start": planned_start,
+                "planned_end": planned_end,
+            },
+            creating=True,
+        )
+    except ValidationError as exc:
+        errors = {**errors, **exc.fields}
+    if errors:
+        raise ValidationError(errors)
     with unit_of_work(session):
         project = Project(**values, town=town, state="planned", created_by_id=getattr(actor, "id", None))
         session.add(project)

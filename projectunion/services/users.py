@@ -53,8 +53,12 @@ def create_user(
         errors["username"] = _l("This user name is taken.")
     if len(password or "") < MIN_PASSWORD:
         errors["password"] = _l("The password needs at least %(n)d characters.", n=MIN_PASSWORD)
-    if role not in ROLES:
+    if not role:
+        errors["role"] = _l("Choose the account's role.")
+    elif role not in ROLES:
         errors["role"] = _l("Unknown role.")
+    if display_name is not None and not display_name.strip():
+        errors["display_name"] = _l("Enter the person's name.")
     if permissions.role_needs_jurisdiction(role) and jurisdiction is None:
         errors["jurisdiction"] = _l("Union staff need a jurisdiction.")
     if permissions.role_has_contractor(role) and contractor is None:

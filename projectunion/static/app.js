@@ -54,6 +54,28 @@
     button.addEventListener("click", function () { window.print(); });
   });
 
+  // The error summary of a form that came back takes the focus: the reader starts where the problems are.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) summary.focus();
+  // Its links put the cursor into the field, not only scroll to it.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-error-summary] a[href^='#']");
+    if (!link) return;
+    var target = document.getElementById(link.getAttribute("href").slice(1));
+    if (target && typeof target.focus === "function") {
+      event.preventDefault();
+      target.scrollIntoView({ block: "center" });
+      target.focus({ preventScroll: true });
+    }
+  });
+
+  // On a phone, the main menu starts folded behind its button (without JavaScript it stays open: every item reachable).
+  if (window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {
+    document.querySelectorAll("details[data-phone-menu]").forEach(function (details) {
+      details.open = false;
+    });
+  }
+
   // On a phone, big diagrams start folded so that the page's main content comes first.
   if (window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {
     document.querySelectorAll("details[data-collapse-on-phone]").forEach(function (details) {

@@ -394,10 +394,4 @@ def fire(union_id: int, event: str):
         subject=union.name,
         back=url_for("unions.show", union_id=union.id),
         data=lambda: {"chair_membership_id": int(form.chair_membership_id.data)} if event == "found" else {},
-        done=lambda u: _(
-            "%(event)s: done for %(union)s (%(state)s).",
-            event=labels.event("union", event),
-            union=u.name,
-            state=labels.state("union", u.state),
-        ),
     )

@@ -181,7 +181,7 @@ PAGES = [
     ("home", "/"),
     ("projects", "/projects/"),
     ("unions", "/unions"),
-    ("lifecycles", "/lifecycles"),
+    ("help", "/help"),
 ]
 
 
