@@ -124,8 +124,15 @@ def roster_group() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--user", "username", required=True, help="Whose permissions apply (a contractor, officer or admin).")
 @click.option("--commit", is_flag=True, help="Save the valid rows in one transaction (default: preview only).")
+@click.option(
+    "--whole-crew",
+    is_flag=True,
+    help="The file is the whole crew: record the current members missing from it as having left "
+    "(listed, and asked for confirmation with their number). Without it a file only adds and updates.",
+)
+@click.option("--yes", is_flag=True, help="With --whole-crew --commit: do not ask before recording who left.")
 @with_appcontext
-def roster_import(crew_id: int, path: str, username: str, commit: bool) -> None:
+def roster_import(crew_id: int, path: str, username: str, commit: bool, whole_crew: bool, yes: bool) -> None:
     """Rows with problems are listed by row and column; the exit status is 2 when there were any."""
     from pathlib import Path
 
@@ -139,8 +146,33 @@ def roster_import(crew_id: int, path: str, username: str, commit: bool) -> None:
     crew = session.get(Crew, crew_id)
     if crew is None:
         raise click.BadParameter(f"no crew {crew_id}", param_hint="CREW_ID")
+    data, filename = Path(path).read_bytes(), Path(path).name
     try:
-        result = rosters.import_roster(session, user, crew, Path(path).read_bytes(), dry_run=not commit)
+        result = rosters.import_roster(
+            session, user, crew, data, dry_run=True, whole_crew=whole_crew, filename=filename
+        )
+        if result.blocked:
+            click.echo(f"Columns found in row {result.header_row}: {'; '.join(result.found_columns) or 'none'}")
+            click.echo(f"Required: {', '.join(rosters.REQUIRED)}; ignored: {'; '.join(result.ignored_columns) or 'none'}")
+        if whole_crew and result.leaving:
+            click.echo(f"{result.left} current members are not in the file and will be recorded as having left:")
+            for _id, name, masked in result.leaving:
+                click.echo(f"  {name} {masked}")
+        elif result.absent:
+            click.echo(f"{result.absent} current members are not in the file and stay in the crew (no --whole-crew).")
+        if commit:
+            if result.left and not yes:
+                click.confirm(f"Record {result.left} people as having left crew {crew.name}?", abort=True)
+            result = rosters.import_roster(
+                session,
+                user,
+                crew,
+                data,
+                dry_run=False,
+                whole_crew=whole_crew,
+                confirm_left=result.left,
+                filename=filename,
+            )
     except DomainError as exc:
         _fail(exc)
     for error in result.errors:

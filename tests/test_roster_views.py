@@ -58,7 +58,7 @@ def test_preview_lists_every_problem_by_row_and_column_and_saves_nothing(client,
     assert "3 Rows 2 Valid rows 2 Problems" in page
     assert "3 身份证号 (B) The ID number's check character does not match" in page
     assert "3 手机号 (C) Enter a mainland mobile number" in page
-    assert "Import the 2 valid rows" in page
+    assert "Import: 2 join, 0 updated, 0 leave" in page
     assert count(db_session, Worker) == 0
 
 
@@ -67,7 +67,7 @@ def test_the_preview_speaks_the_users_language(client, boss, crew):
     page = text(upload(client, crew, text_file([person(1), ["张三", BAD_CHECK, "", "", ""]]), "roster.csv"))
     assert "检查花名册" in page
     assert "3 身份证号 (B) 身份证号校验位不符，可能有数字录入错误。" in page
-    assert "导入 1 条有效行" in page
+    assert "导入：1 人加入，0 人更新，0 人离开" in page
 
 
 def test_commit_imports_the_valid_rows_and_reimport_changes_nothing(client, db_session, boss, crew):
@@ -82,16 +82,75 @@ def test_commit_imports_the_valid_rows_and_reimport_changes_nothing(client, db_s
     assert "Nothing would change: the crew already matches this file." in text(again)
 
 
-def test_an_updated_file_shows_who_will_be_recorded_as_left(client, db_session, boss, crew):
+def upload_whole_crew(client, crew, data: bytes, filename: str = "roster.csv"):
+    return client.post(
+        f"/crews/{crew.id}/roster",
+        data={"file": (io.BytesIO(data), filename), "whole_crew": "y"},
+        content_type="multipart/form-data",
+    )
+
+
+def commit_form(preview) -> dict[str, str]:
+    body = preview.get_data(as_text=True)
+    return dict(
+        re.findall(
+            r'<input id="(content|filename|whole_crew|expected_left)" name="\1" type="hidden" value="([^"]*)"', body
+        )
+    )
+
+
+def test_a_one_row_upload_adds_the_new_hire_and_leaves_the_crew_intact(client, db_session, boss, crew):
     sign_in(client, boss)
-    commit(client, crew, upload(client, crew, text_file([person(1), person(2)]), "r.csv"))
-    preview = upload(client, crew, text_file([person(1, phone="13999999999")]), "r.csv")
+    commit(client, crew, upload(client, crew, text_file([person(n) for n in range(1, 9)]), "r.csv"))
+    preview = upload(client, crew, text_file([person(9, "新来的")]), "new-hire.csv")
     page = text(preview)
-    assert "Not in the file: will be recorded as having left the crew 工人2" in page
+    assert "8 current members are not in this file and stay in the crew: this upload only adds and updates." in page
+    assert "Will be recorded as left" not in page and "recorded as having left the crew" not in page
+    assert "Import: 1 join, 0 updated, 0 leave" in page
     response = commit(client, crew, preview)
-    assert "Roster imported: 0 joined, 1 updated, 1 recorded as left, 0 rows with problems skipped." in flashes(
+    assert "Roster imported: 1 joined, 0 updated, 0 recorded as left, 0 rows with problems skipped." in flashes(
         response
     )
+    assert sorted(m.worker.name for m in crews.current_members(db_session, crew)) == sorted(
+        [f"工人{n}" for n in range(1, 9)] + ["新来的"]
+    )
+
+
+def test_a_whole_crew_file_shows_who_will_leave_and_needs_the_count_confirmed(client, db_session, boss, crew):
+    sign_in(client, boss)
+    commit(client, crew, upload(client, crew, text_file([person(1), person(2), person(3)]), "r.csv"))
+    preview = upload_whole_crew(client, crew, text_file([person(1, phone="13999999999")]))
+    page = text(preview)
+    assert "2 people are not in the file and will be recorded as having left the crew" in page
+    assert "工人2" in page and "工人3" in page
+    assert "Yes, record 2 people as having left the crew" in page
+    assert "Import: 0 join, 1 updated, 2 leave" in page
+
+    unconfirmed = client.post(f"/crews/{crew.id}/roster/commit", data=commit_form(preview))
+    assert unconfirmed.status_code == 400
+    assert "confirm that number to import it" in text(unconfirmed)
+    assert len(crews.current_members(db_session, crew)) == 3
+
+    response = client.post(
+        f"/crews/{crew.id}/roster/commit", data={**commit_form(preview), "confirm_left": "y"}, follow_redirects=True
+    )
+    assert "Roster imported: 0 joined, 1 updated, 2 recorded as left, 0 rows with problems skipped." in flashes(
+        response
+    )
+    assert [m.worker.name for m in crews.current_members(db_session, crew)] == ["工人1"]
+
+
+def test_a_confirmation_for_another_count_is_refused(client, db_session, boss, crew):
+    """The file comes back with the confirmation: if it now leaves more people, the old "yes" does not count."""
+    sign_in(client, boss)
+    commit(client, crew, upload(client, crew, text_file([person(1), person(2), person(3)]), "r.csv"))
+    preview = upload_whole_crew(client, crew, text_file([person(1), person(2)]))
+    forged = {**commit_form(preview), "confirm_left": "y"}
+    forged["content"] = base64.b64encode(text_file([person(1)])).decode()
+    response = client.post(f"/crews/{crew.id}/roster/commit", data=forged)
+    assert response.status_code == 400
+    assert "2 people are not in the file" in text(response)
+    assert len(crews.current_members(db_session, crew)) == 3
 
 
 def test_a_missing_column_blocks_the_import(client, boss, crew):
@@ -99,15 +158,30 @@ def test_a_missing_column_blocks_the_import(client, boss, crew):
     page = text(upload(client, crew, text_file([["张三", "138"]], header=["姓名", "电话"]), "r.csv"))
     assert "The file has no “ID number” column" in page
     assert "The file cannot be imported until the missing columns are added." in page
-    assert "Import the" not in page
+    assert "Import:" not in page
+
+
+def test_a_file_with_the_wrong_headers_says_what_it_found_and_shows_no_empty_rows(client, boss, crew):
+    sign_in(client, boss)
+    data = xlsx(
+        [["张三", "371002198503040012", "x"], ["李四", "371002198503040020", "y"]], header=["Worker", "Card", "Note"]
+    )
+    preview = upload(client, crew, data, "roster.xlsx")
+    page = text(preview)
+    assert "Columns found in row 1: Worker (A); Card (B); Note (C)." in page
+    assert "Required: Name, ID number. Missing: Name, ID number." in page
+    assert "Ignored (not a roster column): Worker (A); Card (B); Note (C)." in page
+    assert "Download the roster template (XLSX)" in page
+    assert "None" not in page
+    assert "What happens" not in page  # no table of rows that could not be read
 
 
 def test_an_unreadable_file_is_refused_on_the_form(client, boss, crew):
     sign_in(client, boss)
     response = upload(client, crew, b"PK\x03\x04garbage", "roster.xlsx")
-    assert any("could not be read" in e for e in field_errors(response))
+    assert "The file is not a readable spreadsheet (XLSX, XLS, ODS) or CSV text." in field_errors(response)
     empty = client.post(f"/crews/{crew.id}/roster", data={}, content_type="multipart/form-data")
-    assert "Choose an XLSX or CSV file." in field_errors(empty)
+    assert "Choose a roster file (XLSX, XLS, ODS or CSV)." in field_errors(empty)
 
 
 def test_a_tampered_commit_is_checked_again(client, db_session, boss, crew):

@@ -89,6 +89,19 @@ def test_preview_of_an_xlsx_roster_reports_what_would_happen_and_writes_nothing(
         "unchanged": 0,
         "new_workers": 3,
         "leavers_unknown": False,
+        "whole_crew": False,
+        "absent": 0,
+        "columns": {
+            "header_row": 1,
+            "read": {
+                name: f"{header} ({letter})"
+                for name, header, letter in zip(rosters.FIELDS, HEADER, "ABCDE", strict=True)
+            },
+            "found": [f"{header} ({letter})" for header, letter in zip(HEADER, "ABCDE", strict=True)],
+            "ignored": [],
+            "missing": [],
+            "required": ["name", "id_number"],
+        },
     }
     assert [r.row for r in result.rows] == [2, 3, 4]
     assert count(db_session, Worker) == 0
@@ -314,9 +327,12 @@ def test_an_updated_roster_updates_phones_and_trades_and_records_who_left(db_ses
     leader = members(db_session, crew)["工人3"].worker
     crews.set_leader(db_session, boss, crew, leader.id)
     updated = text_file([person(1, phone="13999999999"), person(2, trade="架子工"), person(4)])
-    preview = rosters.import_roster(db_session, boss, crew, updated, dry_run=True)
+    assert rosters.import_roster(db_session, boss, crew, updated, dry_run=True).leaving == []
+    preview = rosters.import_roster(db_session, boss, crew, updated, dry_run=True, whole_crew=True)
     assert [name for _, name, _ in preview.leaving] == ["工人3"]
-    result = rosters.import_roster(db_session, boss, crew, updated, dry_run=False)
+    with pytest.raises(rosters.LeaversNotConfirmed):
+        rosters.import_roster(db_session, boss, crew, updated, dry_run=False, whole_crew=True)
+    result = rosters.import_roster(db_session, boss, crew, updated, dry_run=False, whole_crew=True, confirm_left=1)
     assert (result.created, result.updated, result.left) == (1, 2, 1)
     now = members(db_session, crew)
     assert sorted(now) == ["工人1", "工人2", "工人4"]
@@ -329,7 +345,9 @@ def test_an_updated_roster_updates_phones_and_trades_and_records_who_left(db_ses
 
 def test_someone_who_comes_back_gets_a_new_period_and_the_old_one_is_kept(db_session, boss, crew):
     rosters.import_roster(db_session, boss, crew, text_file([person(1), person(2)]), dry_run=False)
-    rosters.import_roster(db_session, boss, crew, text_file([person(1)]), dry_run=False)
+    rosters.import_roster(
+        db_session, boss, crew, text_file([person(1)]), dry_run=False, whole_crew=True, confirm_left=1
+    )
     rosters.import_roster(
         db_session, boss, crew, text_file([person(1), person(2, entered=today().isoformat())]), dry_run=False
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Response
 from pydantic import Field
 
 from projectunion.api.core import operation
@@ -13,6 +14,7 @@ from projectunion.api.schema import (
     Date,
     Facts,
     Id,
+    Integer,
     Request,
     Text,
     Upload,
@@ -69,10 +71,27 @@ class CrewCreate(Request):
 
 class RosterUpload(Request):
     file: Upload = Field(
-        description=_l("XLSX or CSV (UTF-8, UTF-8 with BOM or GB18030) with Chinese or English headers.")
+        description=_l(
+            "XLSX, XLS, ODS or CSV (UTF-8, UTF-8 with BOM or GB18030) with Chinese or English headers. "
+            "A template with the expected headers: `GET /crews/roster-template.xlsx` (also on the roster page)."
+        )
     )
     dry_run: Choice(("true", "false")) = Field(
         "true", description=_l("`true` (default) only checks the file; `false` commits the valid rows at once.")
+    )
+    whole_crew: Choice(("true", "false")) = Field(
+        "false",
+        description=_l(
+            "`false` (default): the file adds and updates only. `true`: the file is the whole crew, and the "
+            "current members missing from it are recorded as having left (see `left`)."
+        ),
+    )
+    confirm_left: Integer(0, from_text=True) | None = Field(
+        None,
+        description=_l(
+            "With `whole_crew=true` and `dry_run=false`: the number of people a dry run said would be recorded "
+            "as having left. A commit that would record any other number is refused (400, `leavers_not_confirmed`)."
+        ),
     )
 
 
@@ -81,6 +100,15 @@ class RosterRowError(Answer):
     column: Text()
     code: Text()
     message: Text(multiline=True)
+
+
+class RosterColumns(Answer):
+    header_row: Count = Field(description=_l("The row taken as the header (0: none)."))
+    read: dict[str, Text()] = Field(description=_l("Roster field → the header cell it was read from."))
+    found: list[Text()] = Field(description=_l("Every header cell, with its column letter."))
+    ignored: list[Text()] = Field(description=_l("Header cells that name no roster field."))
+    missing: list[Text()] = Field(description=_l("Required fields the header does not name."))
+    required: list[Text()]
 
 
 class RosterResult(
@@ -92,9 +120,13 @@ class RosterResult(
     committed: Boolean
     created: Count = Field(description=_l("Workers who joined the crew."))
     updated: Count = Field(description=_l("Workers whose phone or trade changed."))
-    left: Count = Field(description=_l("Workers no longer in the file, recorded as having left."))
+    left: Count = Field(description=_l("Workers no longer in the file, recorded as having left (only with whole_crew)."))
     unchanged: Count
     new_workers: Count = Field(description=_l("People not known to the system before."))
+    leavers_unknown: Boolean
+    whole_crew: Boolean
+    absent: Count = Field(description=_l("Current members not in the file (they stay unless whole_crew)."))
+    columns: RosterColumns
 
 
 class SiteEntry(
@@ -169,7 +201,10 @@ def get_crew(actor: User, crew_id: int):
     description=_l(
         "Every row is checked (ID number, name, phone, age, duplicates); errors come back by row and column. "
         "With `dry_run=false` the valid rows are committed in one transaction; importing the same file again "
-        "changes nothing. A file that cannot be read at all is a 400 with `rows`."
+        "changes nothing. By default a file adds and updates only; with `whole_crew=true` the members missing "
+        "from it are recorded as having left, and a commit must confirm their number in `confirm_left`. "
+        "A file that cannot be read at all (or is unsafe to read: a zip bomb, cells beyond row 30,000 or "
+        "column BZ, macros) is a 400 with `rows`."
     ),
     form=RosterUpload,
     response=RosterResult,
@@ -179,7 +214,35 @@ def import_roster(actor: User, crew_id: int, form: RosterUpload):
     session = get_session()
     crew = crews.get_crew(session, actor, crew_id)
     data = form.file.stream.read(rosters.MAX_BYTES + 1)
-    return rosters.import_roster(session, actor, crew, data, dry_run=form.dry_run != "false").as_dict()
+    return rosters.import_roster(
+        session,
+        actor,
+        crew,
+        data,
+        dry_run=form.dry_run != "false",
+        whole_crew=form.whole_crew == "true",
+        confirm_left=form.confirm_left,
+        filename=form.file.filename or None,
+    ).as_dict()
+
+
+@operation(
+    "GET",
+    "/crews/roster-template.xlsx",
+    tag="contractors",
+    summary=_l("Download the roster template (XLSX)"),
+    description=_l(
+        "An Excel workbook with the headers the roster import reads (姓名, 身份证号, 手机号, 工种, 进场日期), "
+        "the ID-number and phone columns formatted as text, and one example row (refused on import: replace it)."
+    ),
+    media="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+def roster_template(actor: User):
+    return Response(
+        rosters.template_xlsx(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="roster-template.xlsx"'},
+    )
 
 
 @operation(

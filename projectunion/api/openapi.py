@@ -100,7 +100,9 @@ def _operation(op, refs: dict[tuple[type[BaseModel], str], dict[str, Any]]) -> d
     if op.response is not None:
         answer = refs[op.response, "serialization"]
     else:
-        answer = {"type": "string"} if op.media == "text/html" else {"type": "object"}
+        answer = {"type": "object"} if op.media == "application/json" else {"type": "string"}
+        if op.media not in ("application/json", "text/html"):
+            answer["format"] = "binary"
     responses: dict[str, Any] = {str(op.status): {"description": SUCCESS, "content": _content(op.media, answer)}}
     for code in op.errors:
         responses[str(code)] = {

@@ -134,26 +134,47 @@ def roster(crew_id: int):
     form = RosterUploadForm()
     if form.validate_on_submit():
         data = form.file.data.read()
+        filename = form.file.data.filename or ""
+        whole_crew = bool(form.whole_crew.data)
         try:
-            result = rosters.import_roster(get_session(), current_user, crew, data, dry_run=True)
+            result = rosters.import_roster(
+                get_session(), current_user, crew, data, dry_run=True, whole_crew=whole_crew, filename=filename
+            )
         except DomainError as exc:
             apply_errors(form, exc)
         else:
-            commit = RosterCommitForm(
-                content=base64.b64encode(data).decode("ascii"), filename=form.file.data.filename or ""
-            )
-            return _preview_page(crew, result, commit)
-    return render_template("contractors/roster_upload.html", crew=crew, form=form)
+            return _preview_page(crew, result, data, filename)
+    return render_template("contractors/roster_upload.html", crew=crew, form=form, accept=rosters.ACCEPT)
 
 
-def _preview_page(crew, result: rosters.RosterResult, commit_form: RosterCommitForm):
+def _preview_page(crew, result: rosters.RosterResult, data: bytes, filename: str, refusal: str | None = None):
+    commit_form = RosterCommitForm(
+        formdata=None,  # filled from the preview, never from the request that carried the upload
+        content=base64.b64encode(data).decode("ascii"),
+        filename=filename,
+        whole_crew="1" if result.whole_crew else "",
+        expected_left=str(result.left),
+    )
     return render_template(
         "contractors/roster_preview.html",
         crew=crew,
         result=result,
-        sample=[r for r in result.rows if r.valid][:ROSTER_PREVIEW_ROWS],
+        sample=[] if result.blocked else [r for r in result.rows if r.valid][:ROSTER_PREVIEW_ROWS],
         commit_form=commit_form,
         field_labels=rosters.FIELD_LABELS,
+        required=[rosters.FIELD_LABELS[name] for name in rosters.REQUIRED],
+        missing=[rosters.FIELD_LABELS[name] for name in result.missing_columns],
+        refusal=refusal,
+    )
+
+
+@bp.get("/rosters/template.xlsx")
+def roster_template():
+    """An empty roster to fill in, with the import's headers and one example row."""
+    return Response(
+        rosters.template_xlsx(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="roster-template.xlsx"'},
     )
 
 
@@ -169,8 +190,27 @@ def commit_roster(crew_id: int):
         data = base64.b64decode(form.content.data or "", validate=True)
     except (binascii.Error, ValueError):
         abort(400)
+    whole_crew = form.whole_crew.data == "1"
+    expected = form.expected_left.data or ""
+    confirm_left = int(expected) if form.confirm_left.data and expected.isdigit() else None
+    filename = form.filename.data or None
+    session = get_session()
     try:
-        result = rosters.import_roster(get_session(), current_user, crew, data, dry_run=False)
+        result = rosters.import_roster(
+            session,
+            current_user,
+            crew,
+            data,
+            dry_run=False,
+            whole_crew=whole_crew,
+            confirm_left=confirm_left,
+            filename=filename,
+        )
+    except rosters.LeaversNotConfirmed as exc:
+        preview = rosters.import_roster(
+            session, current_user, crew, data, dry_run=True, whole_crew=True, filename=filename
+        )
+        return _preview_page(crew, preview, data, form.filename.data or "", refusal=str(exc.message)), 400
     except DomainError as exc:
         refuse(exc)
         return redirect(url_for(".roster", crew_id=crew.id))

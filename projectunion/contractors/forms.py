@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, RadioField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -50,8 +50,17 @@ class DateForm(FlaskForm):
 class RosterUploadForm(FlaskForm):
     file = FileField(
         _l("Roster file"),
-        [FileRequired(_l("Choose an XLSX or CSV file."))],
-        description=_l("XLSX or CSV (UTF-8 or GB18030), with a header row: 姓名, 身份证号, 手机号, 工种, 进场日期."),
+        [FileRequired(_l("Choose a roster file (XLSX, XLS, ODS or CSV)."))],
+        description=_l(
+            "XLSX, XLS, ODS or CSV (UTF-8 or GB18030), with a header row: 姓名, 身份证号, 手机号, 工种, 进场日期."
+        ),
+    )
+    whole_crew = BooleanField(
+        _l("This file is the whole crew"),
+        description=_l(
+            "Tick only for a complete list: everyone in the crew who is not in the file is then recorded as "
+            "having left. Without it, the upload only adds people and updates phones and trades."
+        ),
     )
 
 
@@ -60,6 +69,9 @@ class RosterCommitForm(FlaskForm):
 
     content = HiddenField()
     filename = HiddenField()
+    whole_crew = HiddenField()
+    expected_left = HiddenField()  # how many the preview showed as leaving
+    confirm_left = BooleanField()
 
 
 class EnterSiteForm(FlaskForm):

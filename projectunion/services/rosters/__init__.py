@@ -17,9 +17,10 @@ The package: ``reading`` (the file and its header), ``checking`` (one row),
 
 from projectunion.permissions import can_export_roster  # the crew page asks here
 from projectunion.services.rosters.checking import RosterRow
-from projectunion.services.rosters.exporting import export_csv, export_table, export_xlsx
-from projectunion.services.rosters.importing import MAX_ROWS, RosterResult, import_roster
+from projectunion.services.rosters.exporting import export_csv, export_table, export_xlsx, template_xlsx
+from projectunion.services.rosters.importing import MAX_ROWS, LeaversNotConfirmed, RosterResult, import_roster
 from projectunion.services.rosters.reading import (
+    ACCEPT,
     ALIASES,
     EXPORT_HEADERS,
     FIELD_LABELS,
@@ -35,10 +36,12 @@ from projectunion.services.rosters.reading import (
 )
 
 __all__ = [
+    "ACCEPT",
     "ALIASES",
     "EXPORT_HEADERS",
     "FIELDS",
     "FIELD_LABELS",
+    "LeaversNotConfirmed",
     "MAX_BYTES",
     "MAX_ROWS",
     "REQUIRED",
@@ -55,4 +58,5 @@ __all__ = [
     "import_roster",
     "map_headers",
     "read_table",
+    "template_xlsx",
 ]

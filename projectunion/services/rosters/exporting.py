@@ -5,9 +5,13 @@ The files are written by ``projectunion.exports``, like every other CSV and XLSX
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+import openpyxl
 import sqlalchemy.orm as so
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from projectunion import exports, permissions
 from projectunion.exports import Text
@@ -44,3 +48,37 @@ def export_csv(session: so.Session, actor: User, crew: Crew) -> bytes:
 def export_xlsx(session: so.Session, actor: User, crew: Crew) -> bytes:
     header, rows = export_table(session, actor, crew)
     return exports.xlsx_bytes(header, rows, crew.name, widths=COLUMN_WIDTHS)
+
+
+#: The example row of the template: the sample number printed in GB 11643 itself, refused on import
+#: so that a template filled in below it cannot register a person who does not exist.
+EXAMPLE_ROW = {
+    "name": "张三",
+    "id_number": "11010519491231002X",
+    "phone": "13800000000",
+    "trade": "钢筋工",
+    "entered_on": "2024-03-01",
+}
+TEXT_COLUMNS = ("id_number", "phone", "entered_on")
+
+
+def template_xlsx() -> bytes:
+    """An empty roster to fill in: the import's headers, the ID-number and phone columns formatted
+    as text (so Excel keeps all 18 characters), and one example row."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "花名册"
+    sheet.append([EXPORT_HEADERS[name] for name in FIELDS])
+    sheet.append([EXAMPLE_ROW[name] for name in FIELDS])
+    bold = Font(bold=True)
+    for index, name in enumerate(FIELDS, start=1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = COLUMN_WIDTHS[index - 1]
+        sheet[f"{letter}1"].font = bold
+        if name in TEXT_COLUMNS:
+            sheet.column_dimensions[letter].number_format = "@"
+            sheet[f"{letter}2"].number_format = "@"
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql
 
 from projectunion.dates import today
+from projectunion.exceptions import ValidationError
 from projectunion.i18n import _l
 from projectunion.models import Crew, CrewMember, User, Worker
 from projectunion.models._columns import utcnow
@@ -22,6 +23,7 @@ from projectunion.protection import protector
 from projectunion.services import crews as crew_service
 from projectunion.services.contractors import chunks
 from projectunion.services.rosters.checking import RosterRow, _Checker, _text
+from projectunion.services.rosters.exporting import EXAMPLE_ROW
 from projectunion.services.rosters.reading import (
     ALIASES,
     FIELD_LABELS,
@@ -55,6 +57,12 @@ class RosterResult:
     leavers_unknown: bool = False
     blocked: bool = False  # a required column is missing: no row can be read
     committed: bool = False
+    whole_crew: bool = False  # the clerk says the file is the whole crew: who is missing from it leaves
+    absent: int = 0  # current members not in the file (they stay unless ``whole_crew``)
+    header_row: int = 0
+    found_columns: list[str] = field(default_factory=list)  # every header cell, as "text (letter)"
+    ignored_columns: list[str] = field(default_factory=list)  # header cells naming no roster field
+    missing_columns: list[str] = field(default_factory=list)  # required fields the header does not name
     _known: dict[str, tuple[int, str, str | None, str | None]] = field(default_factory=dict, repr=False)
     _members: dict[int, int] = field(default_factory=dict, repr=False)
 
@@ -78,15 +86,63 @@ class RosterResult:
             "unchanged": self.unchanged,
             "new_workers": self.new_workers,
             "leavers_unknown": self.leavers_unknown,
+            "whole_crew": self.whole_crew,
+            "absent": self.absent,
+            "columns": {
+                "header_row": self.header_row,
+                "read": {name: str(header) for name, header in self.headers.items()},
+                "found": self.found_columns,
+                "ignored": self.ignored_columns,
+                "missing": self.missing_columns,
+                "required": list(REQUIRED),
+            },
         }
 
 
-def _preview(session: so.Session, crew: Crew, data: bytes, on: dt.date) -> RosterResult:
-    header_row, header_cells, columns, body = _locate_header(read_table(data))
+class LeaversNotConfirmed(ValidationError):
+    """A whole-crew commit must name the number of people it records as having left."""
+
+    code = "leavers_not_confirmed"
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+        message = _l(
+            "This file is the whole crew, so %(n)d people not in it will be recorded as having left: "
+            "confirm that number to import it.",
+            n=left,
+        )
+        super().__init__({"confirm_left": message}, message)
+        self.details["left"] = left
+
+
+def _header_report(header_row: int, cells: list, columns: dict[str, int]) -> dict[str, Any]:
+    mapped = set(columns.values())
+    found, ignored = [], []
+    for index, value in enumerate(cells):
+        label = _text(value).strip() if value is not None else ""
+        if not label:
+            continue
+        text = f"{label} ({_column_letter(index)})"
+        found.append(text)
+        if index not in mapped:
+            ignored.append(text)
+    return {
+        "header_row": header_row,
+        "found_columns": found,
+        "ignored_columns": ignored,
+        "missing_columns": [name for name in REQUIRED if name not in columns],
+    }
+
+
+def _preview(
+    session: so.Session, crew: Crew, data: bytes, on: dt.date, whole_crew: bool, filename: str | None
+) -> RosterResult:
+    header_row, header_cells, columns, body = _locate_header(read_table(data, filename))
     headers = {
         name: f"{_text(header_cells[index]).strip()} ({_column_letter(index)})" for name, index in columns.items()
     }
-    missing = [name for name in REQUIRED if name not in columns]
+    report = _header_report(header_row, header_cells, columns)
+    missing = report["missing_columns"]
     if missing:
         errors = [
             RowError(
@@ -101,8 +157,15 @@ def _preview(session: so.Session, crew: Crew, data: bytes, on: dt.date) -> Roste
             )
             for name in missing
         ]
-        rows = [RosterRow(number) for number, cells in body if not _blank(cells)]
-        return RosterResult(crew.id, rows, errors, headers, leavers_unknown=True, blocked=True)
+        rows = []
+        for number, cells in body:
+            if len(rows) >= MAX_ROWS:
+                break
+            if not _blank(cells):
+                rows.append(RosterRow(number))
+        return RosterResult(
+            crew.id, rows, errors, headers, leavers_unknown=True, blocked=True, whole_crew=whole_crew, **report
+        )
 
     checker = _Checker(on, current_app.config.get("MIN_MEMBER_AGE", 16), columns)
     rows: list[RosterRow] = []
@@ -121,6 +184,11 @@ def _preview(session: so.Session, crew: Crew, data: bytes, on: dt.date) -> Roste
     first_seen: dict[str, int] = {}
     for row in rows:
         if row.id_number is None:
+            continue
+        if row.id_number == EXAMPLE_ROW["id_number"]:
+            row.errors.append(
+                RowError(row.row, "id_number", "example_row", _l("This is the template's example row: delete it."))
+            )
             continue
         row.digest = digest(row.id_number)
         if row.digest in first_seen:
@@ -148,7 +216,7 @@ def _preview(session: so.Session, crew: Crew, data: bytes, on: dt.date) -> Roste
             )
         ).all()
     )
-    result = RosterResult(crew.id, rows, [], headers)
+    result = RosterResult(crew.id, rows, [], headers, whole_crew=whole_crew, **report)
     present: set[int] = set()
     for row in rows:
         existing = known.get(row.digest) if row.digest else None
@@ -183,8 +251,9 @@ def _preview(session: so.Session, crew: Crew, data: bytes, on: dt.date) -> Roste
             row.action = "unchanged"
     # Who left is only knowable when every row names its person.
     result.leavers_unknown = any(row.id_number is None for row in rows)
-    if not result.leavers_unknown:
-        gone = [worker_id for worker_id in members if worker_id not in present]
+    gone = [worker_id for worker_id in members if worker_id not in present]
+    result.absent = len(gone)
+    if whole_crew and not result.leavers_unknown:
         for chunk in chunks(gone):
             result.leaving.extend(
                 session.execute(
@@ -201,21 +270,36 @@ def _preview(session: so.Session, crew: Crew, data: bytes, on: dt.date) -> Roste
 
 
 def import_roster(
-    session: so.Session, actor: User, crew: Crew, data: bytes, *, dry_run: bool = True, on: dt.date | None = None
+    session: so.Session,
+    actor: User,
+    crew: Crew,
+    data: bytes,
+    *,
+    dry_run: bool = True,
+    on: dt.date | None = None,
+    whole_crew: bool = False,
+    confirm_left: int | None = None,
+    filename: str | None = None,
 ) -> RosterResult:
     """Preview (``dry_run``) or commit a roster for ``crew``.
 
     Committing writes the valid rows — new workers, changed phones and
-    trades, who joined and who left — in one transaction; invalid rows are
-    reported and skipped. Importing the same file again changes nothing.
+    trades, who joined — in one transaction; invalid rows are reported and
+    skipped. Importing the same file again changes nothing. An upload adds
+    and updates only: the current members missing from the file are recorded
+    as having left only with ``whole_crew``, and then only when
+    ``confirm_left`` names how many they are (a partial file must not empty
+    a crew by accident).
     """
     crew_service.require_manage(actor, crew)
     crew_service.require_open(crew)
     on = on or today()
     with _without_cycle_collection():
-        result = _preview(session, crew, data, on)
+        result = _preview(session, crew, data, on, whole_crew, filename)
         if dry_run or result.blocked:
             return result
+        if result.left and confirm_left != result.left:
+            raise LeaversNotConfirmed(result.left)
         if result.created or result.updated or result.left:
             with unit_of_work(session):
                 _write(session, actor, crew, result, on)

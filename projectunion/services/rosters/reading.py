@@ -15,6 +15,7 @@ import python_calamine
 from projectunion.exceptions import ValidationError
 from projectunion.exports import FORMULA_STARTS
 from projectunion.i18n import _l
+from projectunion.services.rosters import safety
 
 FIELDS = ("name", "id_number", "phone", "trade", "entered_on")
 REQUIRED = ("name", "id_number")
@@ -81,6 +82,8 @@ MAX_BYTES = 10 * 1024 * 1024
 HEADER_SEARCH_ROWS = 10
 
 FILE_COLUMN = "file"
+# Control characters no text file has: the sign of a damaged or binary file.
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
 @dataclass(slots=True)
@@ -105,29 +108,39 @@ class RosterFileError(ValidationError):
         self.details["rows"] = [self.error.as_dict()]
 
 
-def _is_spreadsheet(data: bytes) -> bool:
-    return data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+def _unreadable() -> RosterFileError:
+    return RosterFileError(
+        "unreadable_file", _l("The file is not a readable spreadsheet (XLSX, XLS, ODS) or CSV text.")
+    )
 
 
 def _spreadsheet_rows(data: bytes) -> Iterator[tuple[int, list]]:
+    """Rows one at a time, no further than the sheet limits (the file has passed ``safety.check``)."""
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         visible = [
             i for i, meta in enumerate(book.sheets_metadata) if meta.visible == python_calamine.SheetVisibleEnum.Visible
         ]
         sheet = book.get_sheet_by_index(visible[0] if visible else 0)
-        values = sheet.to_python(skip_empty_area=True)
-        first_row = sheet.start[0] if sheet.start else 0
+        if sheet.height > safety.MAX_SHEET_ROWS or sheet.width > safety.MAX_SHEET_COLUMNS:
+            raise safety.UnsafeFile("sheet_too_large", "")
+        pad = [None] * (sheet.start[1] if sheet.start else 0)  # so that columns keep their letters
+        rows = sheet.iter_rows()
     except python_calamine.PasswordError:
         raise RosterFileError(
             "unreadable_file", _l("The workbook is password-protected: save it without a password.")
         ) from None
+    except safety.UnsafeFile:
+        raise RosterFileError(*_too_large()) from None
     except (python_calamine.CalamineError, IndexError, ValueError):
-        raise RosterFileError(
-            "unreadable_file", _l("The file could not be read as a spreadsheet (XLSX) or as CSV text.")
-        ) from None
-    for i, cells in enumerate(values):
-        yield first_row + i + 1, cells
+        raise _unreadable() from None
+    for number, cells in enumerate(rows, start=1):
+        yield number, pad + cells if pad else cells
+
+
+def _too_large() -> tuple[str, Any]:
+    error = safety._too_large()
+    return error.code, error.message
 
 
 def decode_text(data: bytes) -> str:
@@ -150,28 +163,87 @@ def decode_text(data: bytes) -> str:
 
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")) and _BINARY.search(data[:65536].decode("latin-1")):
+        raise _unreadable()
     try:
         text = decode_text(data)
     except UnicodeDecodeError:
         raise RosterFileError("unreadable_encoding", _l("The text file is damaged and cannot be decoded.")) from None
-    if "\x00" in text:
-        raise RosterFileError(
-            "unreadable_file", _l("The file could not be read as a spreadsheet (XLSX) or as CSV text.")
-        )
+    if _BINARY.search(text[:65536]):
+        raise _unreadable()
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max((",", "\t", ";"), key=first_line.count)
     yield from enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1)
 
 
-def read_table(data: bytes) -> Iterator[tuple[int, list]]:
-    """(row number, cells) for every row of the file's first visible sheet, or of the CSV text."""
+#: What a file's name says it is, by its ending.
+EXTENSIONS = {
+    ".xlsx": safety.XLSX,
+    ".xlsm": safety.XLSM,
+    ".xlsb": safety.XLSB,
+    ".xls": safety.XLS,
+    ".ods": safety.ODS,
+    ".csv": safety.TEXT,
+    ".txt": safety.TEXT,
+    ".tsv": safety.TEXT,
+}
+#: What the file picker offers: every format the importer reads.
+ACCEPT = ".xlsx,.xls,.ods,.csv,.txt,.tsv"
+KIND_LABELS = {
+    safety.XLSX: _l("an Excel workbook (XLSX)"),
+    safety.XLSM: _l("an Excel workbook with macros (XLSM)"),
+    safety.XLSB: _l("a binary Excel workbook (XLSB)"),
+    safety.XLS: _l("an old Excel workbook (XLS)"),
+    safety.ODS: _l("an OpenDocument spreadsheet (ODS)"),
+    safety.TEXT: _l("text (CSV)"),
+}
+
+
+def _kind(data: bytes, filename: str | None) -> str:
+    """The content's kind, refused when unsafe, a macro workbook, or not what the name says."""
+    try:
+        kind = safety.check(data)
+    except safety.UnsafeFile as exc:
+        raise RosterFileError(exc.code, exc.message) from None
+    named = EXTENSIONS.get(("." + filename.rsplit(".", 1)[-1].lower()) if filename and "." in filename else "")
+    if kind == safety.XLSM or named == safety.XLSM:
+        raise RosterFileError(
+            "macro_workbook",
+            _l("Workbooks with macros (XLSM) are not accepted: save the roster as an ordinary Excel workbook (XLSX)."),
+        )
+    if kind == safety.XLSB or named == safety.XLSB:
+        raise RosterFileError(
+            "unreadable_file", _l("Binary workbooks (XLSB) are not accepted: save the roster as an Excel workbook (XLSX).")
+        )
+    if filename and named is None and kind != safety.TEXT:
+        named = kind  # an unknown ending: the content decides
+    if filename and named is not None and named != kind:
+        if named in (safety.XLS, safety.XLSX, safety.ODS) and kind == safety.TEXT:
+            raise _unreadable()
+        raise RosterFileError(
+            "wrong_extension",
+            _l(
+                "The file is called “%(name)s” but holds %(kind)s: save it again in the format its name says.",
+                name=filename,
+                kind=KIND_LABELS[kind],
+            ),
+        )
+    return kind
+
+
+def read_table(data: bytes, filename: str | None = None) -> Iterator[tuple[int, list]]:
+    """(row number, cells) for every row of the file's first visible sheet, or of the CSV text.
+
+    A spreadsheet is checked before it is read (``safety``); ``filename``, when given,
+    must agree with the content.
+    """
     if not data:
         raise RosterFileError("empty_file", _l("The file is empty."))
     if len(data) > MAX_BYTES:
         raise RosterFileError(
             "file_too_large", _l("The file is larger than %(mb)d MB: split the roster.", mb=MAX_BYTES // 2**20)
         )
-    return _spreadsheet_rows(data) if _is_spreadsheet(data) else _csv_rows(data)
+    return _csv_rows(data) if _kind(data, filename) == safety.TEXT else _spreadsheet_rows(data)
 
 
 def header_key(text: Any) -> str:
@@ -227,10 +299,4 @@ def _locate_header(rows: Iterable[tuple[int, list]]) -> tuple[int, list, dict[st
     return number, cells, map_headers(cells), iter(seen[1:] + list(iterator))
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+_column_letter = safety.column_letter
