@@ -350,7 +350,9 @@ def test_approve_and_reject_applications(f, admin):
     second = memberships.apply(f.session, union, id_number=id_number(seq=961), name="乙")
     approved = admin.post(f"/memberships/{first.id}/events", json={"event": "approve", "on": "2024-03-03"}).get_json()
     assert (approved["state"], approved["joined_on"]) == ("active", "2024-03-03")
-    rejected = admin.post(f"/memberships/{second.id}/events", json={"event": "reject"}).get_json()
+    rejected = admin.post(
+        f"/memberships/{second.id}/events", json={"event": "reject", "rejection_reason": "不在本工地"}
+    ).get_json()
     assert rejected["state"] == "rejected"
     again = admin.post(f"/memberships/{second.id}/events", json={"event": "approve"})
     assert again.status_code == 409

@@ -290,7 +290,9 @@ class Loader:
                     crew_id=crew.row.id,
                 )
             )
-        memberships.decide(self.session, self.union_actor(pending[-1].union), pending[-1], approve=False)
+        memberships.decide(
+            self.session, self.union_actor(pending[-1].union), pending[-1], approve=False, reason="未在本工地务工"
+        )
         regional_ids = [u.id for u in self.regional.values()]
         mover = self.session.scalars(
             sa.select(Membership)
