@@ -7,7 +7,7 @@ import sqlalchemy.orm as so
 
 from projectunion import permissions
 from projectunion.dates import today
-from projectunion.exceptions import ValidationError
+from projectunion.exceptions import DomainError, ValidationError
 from projectunion.i18n import _l
 from projectunion.lifecycle import membership as membership_lifecycle
 from projectunion.lifecycle.declarations import ENROLLMENT_OPEN, UNION, WAGE_CASE_OPEN
@@ -182,7 +182,13 @@ def _decide_applications(union: Union, ctx: Context, successor: Union | None) ->
             data = {"reason": decision.get("reason")}
         else:
             raise ValidationError({"applications": _l("Decide application %(id)s.", id=membership_id)})
-        membership_lifecycle.LIFECYCLE.fire(m, action, Context(ctx.session, ctx.actor, ctx.on, data))
+        try:
+            membership_lifecycle.LIFECYCLE.fire(m, action, Context(ctx.session, ctx.actor, ctx.on, data))
+        except DomainError as exc:
+            why = "; ".join(str(v) for v in (getattr(exc, "fields", None) or {}).values()) or str(exc.message)
+            raise ValidationError(
+                {"applications": _l("%(name)s: %(reason)s", name=m.worker.name, reason=why)}
+            ) from exc
 
 
 def hand_on_members(union: Union, ctx: Context) -> None:
