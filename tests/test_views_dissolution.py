@@ -125,7 +125,9 @@ def test_the_wizard_hands_a_pending_applicant_on_to_the_successor(client, late_a
     assert "羊亭镇区域工会" in status and "you are a member of 羊亭镇区域工会" in status
 
 
-def test_an_undecided_application_is_shown_in_the_wizard_and_nothing_changes(client, late_applicant, regional, db_session):
+def test_an_undecided_application_is_shown_in_the_wizard_and_nothing_changes(
+    client, late_applicant, regional, db_session
+):
     union, application, officer = late_applicant
     sign_in(client, officer)
     response = client.post(

@@ -107,8 +107,7 @@ def _successor_before(event: str):
 
 def _successor_missing(union: Union, count: int):
     return _l(
-        "%(union)s still has %(count)d active member(s) and no successor union to take them:"
-        " set the successor first.",
+        "%(union)s still has %(count)d active member(s) and no successor union to take them: set the successor first.",
         union=union.name,
         count=count,
     )
@@ -168,9 +167,7 @@ def _decide_applications(union: Union, ctx: Context, successor: Union | None) ->
     for membership_id, decision in _application_decisions(ctx).items():
         m = ctx.session.get(Membership, membership_id)
         if m is None or m.union_id != union.id or m.state != "pending":
-            raise ValidationError(
-                {"applications": _l("Application %(id)s is not pending here.", id=membership_id)}
-            )
+            raise ValidationError({"applications": _l("Application %(id)s is not pending here.", id=membership_id)})
         action = decision.get("action")
         if action == "hand_on":
             if successor is None:
@@ -186,9 +183,7 @@ def _decide_applications(union: Union, ctx: Context, successor: Union | None) ->
             membership_lifecycle.LIFECYCLE.fire(m, action, Context(ctx.session, ctx.actor, ctx.on, data))
         except DomainError as exc:
             why = "; ".join(str(v) for v in (getattr(exc, "fields", None) or {}).values()) or str(exc.message)
-            raise ValidationError(
-                {"applications": _l("%(name)s: %(reason)s", name=m.worker.name, reason=why)}
-            ) from exc
+            raise ValidationError({"applications": _l("%(name)s: %(reason)s", name=m.worker.name, reason=why)}) from exc
 
 
 def hand_on_members(union: Union, ctx: Context) -> None:

@@ -233,7 +233,9 @@ def dissolve(union_id: int):
                 )
             except DomainError as exc:
                 apply_errors(
-                    form, exc, {"successor_union_id": "successor_union_id", "decisions": "_none", "applications": "_none"}
+                    form,
+                    exc,
+                    {"successor_union_id": "successor_union_id", "decisions": "_none", "applications": "_none"},
                 )
             else:
                 if summary.successor is not None:
