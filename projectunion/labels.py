@@ -32,6 +32,7 @@ STATES: dict[str, dict[str, Any]] = {
         "rejected": _l("Rejected"),
         "ended": _l("Ended"),
         "transferred": _l("Transferred"),
+        "handed_on": _l("Handed on"),
     },
     "wage_case": {
         "open": _l("Opened"),
@@ -61,6 +62,7 @@ EVENTS: dict[str, dict[str, Any]] = {
     "membership": {
         "approve": _l("Approve"),
         "reject": _l("Reject"),
+        "hand_on": _l("Hand on to the successor union"),
         "end": _l("End membership"),
         "transfer": _l("Transfer"),
     },
@@ -92,6 +94,7 @@ EDGE_LABELS: dict[str, dict[str, Any]] = {
     "membership": {
         "approve": _l("approve"),
         "reject": _l("reject"),
+        "hand_on": _l("hand on"),
         "end": _l("end"),
         "transfer": _l("transfer"),
     },

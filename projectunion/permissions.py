@@ -141,6 +141,12 @@ def can_create_standing_union(user: User, jurisdiction: Jurisdiction | None = No
     return is_union_staff(user) and (jurisdiction is None or _in_jurisdiction(user, jurisdiction))
 
 
+def can_close_standing_union(user: User | None, union: Union) -> bool:
+    """Suspending a regional or industry union, or beginning its dissolution: administrators only
+    (it receives the members of every dissolved project union around it)."""
+    return union.kind == "project" or (user is not None and can_act_everywhere(user))
+
+
 def can_register_projects(user: User) -> bool:
     """Whether the user registers projects at all (in which towns: :func:`can_register_project`)."""
     return user.role in UNION_EDITORS

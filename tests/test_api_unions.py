@@ -352,7 +352,9 @@ def test_approve_and_reject_applications(f, admin):
     approved = admin.post(f"/memberships/{first.id}/events", json={"event": "approve", "on": today().isoformat()}).get_json()
     # Applied today (the join form has no date): approved the same day, not before.
     assert (approved["state"], approved["joined_on"]) == ("active", today().isoformat())
-    rejected = admin.post(f"/memberships/{second.id}/events", json={"event": "reject"}).get_json()
+    rejected = admin.post(
+        f"/memberships/{second.id}/events", json={"event": "reject", "rejection_reason": "不在本工地"}
+    ).get_json()
     assert rejected["state"] == "rejected"
     again = admin.post(f"/memberships/{second.id}/events", json={"event": "approve"})
     assert again.status_code == 409

@@ -170,7 +170,7 @@ def test_rejected_application_can_apply_again(f, db_session):
     union = f.active_union(members=1)
     number = id_number()
     a = memberships.apply(db_session, union, id_number=number, name="周九")
-    memberships.decide(db_session, f.admin, a, approve=False)
+    memberships.decide(db_session, f.admin, a, approve=False, reason="不在本工地")
     assert a.state == "rejected"
     b = memberships.apply(db_session, union, id_number=number, name="周九")
     assert b.id != a.id and b.state == "pending"

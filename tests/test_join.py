@@ -195,7 +195,7 @@ def test_the_receipt_code_shows_the_status_after_the_officer_decides(client, db_
 
 def test_a_rejected_application_says_so(client, db_session, union, officer):
     submitted = join.submit_application(db_session, union, name="申请人13", id_number=id_number(seq=13), consent=True)
-    memberships.decide(db_session, officer, submitted.membership, approve=False)
+    memberships.decide(db_session, officer, submitted.membership, approve=False, reason="不在本工地")
     page = text(client.get(f"/join/status?code={submitted.membership.receipt_code}"))
     assert "Not approved" in page and "Show my member card" not in page
 

@@ -35,6 +35,8 @@ DESIGN = {
     "membership": {
         ("pending", "approve"): "active",
         ("pending", "reject"): "rejected",
+        # "decided in the dissolution wizard: handed on (approved into the successor union)"
+        ("pending", "hand_on"): "handed_on",
         ("active", "end"): "ended",
         ("active", "transfer"): "transferred",
     },
@@ -51,7 +53,7 @@ DESIGN = {
 STATES = {
     "project": {"planned", "under_construction", "halted", "completed", "cancelled"},
     "union": {"preparing", "active", "suspended", "dissolving", "dissolved"},
-    "membership": {"pending", "active", "rejected", "ended", "transferred"},
+    "membership": {"pending", "active", "rejected", "ended", "transferred", "handed_on"},
     "wage_case": {"open", "mediating", "escalated", "resolved"},
     "crew": {"open", "closed"},
 }
@@ -102,7 +104,7 @@ def test_allowed_events_follow_the_design():
     assert allowed("union", "suspended") == ["resume", "begin_dissolution"]
     assert allowed("union", "dissolving") == ["dissolve"]
     assert allowed("union", "dissolved") == []
-    assert allowed("membership", "pending") == ["approve", "reject"]
+    assert allowed("membership", "pending") == ["approve", "reject", "hand_on"]
     assert allowed("membership", "active") == ["end", "transfer"]
     assert allowed("membership", "transferred") == []
     assert allowed("wage_case", "open") == ["mediate", "escalate"]

@@ -98,7 +98,7 @@ def test_pending_and_rejected_applications_count_nowhere(f, db_session, worker_i
     f.enroll(union, on=D(2024, 3, 2), id_number=next(worker_ids))
     pending = memberships.apply(db_session, union, id_number=next(worker_ids), name="张三")
     rejected = memberships.apply(db_session, union, id_number=next(worker_ids), name="李四")
-    memberships.decide(db_session, f.admin, rejected, approve=False)
+    memberships.decide(db_session, f.admin, rejected, approve=False, reason="不在本工地")
     assert pending.state == "pending" and rejected.state == "rejected"
 
     this_year = reporting.make_period()  # the applications were made today

@@ -8,8 +8,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from projectunion.dates import today
-from projectunion.models import Membership
+from projectunion.models import Membership, StateChange
 from projectunion.services import memberships, wage_cases
 from tests.factories import id_number
 from tests.views_support import field_errors, flashes, sign_in, text
@@ -75,19 +74,107 @@ def test_blockers_are_listed_with_links_and_refuse_the_dissolution(client, f, di
     assert dissolving.state == "dissolving"
 
 
-def test_pending_application_blocks_until_decided(client, f, regional, db_session):
+@pytest.fixture
+def late_applicant(f, regional, db_session):
+    """A founded union of one member and one worker who applied by QR code before the project was completed."""
     union = f.active_union(members=1)
     application = memberships.apply(
         db_session, union, id_number=id_number(seq=901, birth=dt.date(1990, 1, 1)), name="晚来者"
     )
     f.fire(union.project, "complete", on=dt.date(2024, 9, 1))
-    officer = f.user("officer", unions=[union])
+    return union, application, f.user("officer", unions=[union])
+
+
+def test_a_dissolving_unions_pending_tab_offers_no_approval_but_the_wizard(client, late_applicant):
+    union, application, officer = late_applicant
     sign_in(client, officer)
-    response = client.get(f"/unions/{union.id}/dissolve")
-    assert "1 application is pending" in text(response)
-    assert f"/unions/{union.id}?tab=pending" in response.get_data(as_text=True)
-    client.post(f"/unions/{union.id}/applications", data={"single": f"reject:{application.id}", "on": today().isoformat()})
-    assert "nothing blocks the dissolution" in text(client.get(f"/unions/{union.id}/dissolve"))
+    body = client.get(f"/unions/{union.id}?tab=pending").get_data(as_text=True)
+    assert "晚来者" in body
+    assert f'value="approve:{application.id}"' not in body and 'value="approve"' not in body
+    assert f"/unions/{union.id}/dissolve#applications" in body
+    assert f"/memberships/{application.id}/reject" in body
+
+
+def test_the_wizard_hands_a_pending_applicant_on_to_the_successor(client, late_applicant, regional, db_session):
+    union, application, officer = late_applicant
+    sign_in(client, officer)
+    page = client.get(f"/unions/{union.id}/dissolve")
+    assert "1 application is pending" in text(page)
+    assert f'name="app-{application.id}" value="hand_on"' in page.get_data(as_text=True)
+    assert "nothing blocks" not in text(page)
+    base = {"successor_union_id": str(regional.id), "on": "2024-09-30"}
+    summary = text(client.post(f"/unions/{union.id}/dissolve", data={**base, f"app-{application.id}": "hand_on"}))
+    assert "1 applicant will become a member of 羊亭镇区域工会" in summary
+
+    client.post(
+        f"/unions/{union.id}/dissolve",
+        data={**base, f"app-{application.id}": "hand_on", "action": "dissolve", "confirm": "y"},
+    )
+    db_session.refresh(union)
+    db_session.refresh(application)
+    assert union.state == "dissolved" and application.state == "handed_on"
+    member = db_session.scalar(sa.select(Membership).where(Membership.application_id == application.id))
+    assert (member.union_id, member.state, member.joined_on) == (regional.id, "active", dt.date(2024, 9, 30))
+    assert member.worker_id == application.worker_id
+    events = db_session.scalars(
+        sa.select(StateChange.event).where(StateChange.machine == "membership", StateChange.object_id == member.id)
+    )
+    assert list(events) == ["create", "approve"]
+    # The worker's status page says where they are a member now.
+    status = text(client.get(f"/join/status?code={application.receipt_code}"))
+    assert "羊亭镇区域工会" in status and "you are a member of 羊亭镇区域工会" in status
+
+
+def test_an_undecided_application_is_shown_in_the_wizard_and_nothing_changes(
+    client, late_applicant, regional, db_session
+):
+    union, application, officer = late_applicant
+    sign_in(client, officer)
+    response = client.post(
+        f"/unions/{union.id}/dissolve",
+        data={"successor_union_id": str(regional.id), "on": "2024-09-30", "action": "dissolve", "confirm": "y"},
+    )
+    assert any("1 pending application is not decided yet" in e for e in field_errors(response))
+    assert "Hand the applicant on or reject the application." in text(response)
+    db_session.refresh(union)
+    assert union.state == "dissolving" and application.state == "pending"
+
+
+def test_rejecting_in_the_wizard_needs_a_reason_the_worker_then_reads(client, late_applicant, regional, db_session):
+    union, application, officer = late_applicant
+    sign_in(client, officer)
+    data = {
+        "successor_union_id": str(regional.id),
+        "on": "2024-09-30",
+        f"app-{application.id}": "reject",
+        "action": "dissolve",
+        "confirm": "y",
+    }
+    response = client.post(f"/unions/{union.id}/dissolve", data=data)
+    assert "Give the reason for rejecting: the worker will read it." in text(response)
+    db_session.refresh(union)
+    assert union.state == "dissolving"
+
+    client.post(f"/unions/{union.id}/dissolve", data={**data, f"app-reason-{application.id}": "未在本工地务工"})
+    db_session.refresh(application)
+    assert application.state == "rejected"
+    reason = db_session.scalar(
+        sa.select(StateChange.data).where(StateChange.object_id == application.id, StateChange.event == "reject")
+    )
+    assert reason["reason"] == "未在本工地务工"
+    status = text(client.get(f"/join/status?code={application.receipt_code}"))
+    assert "未在本工地务工" in status
+    assert "羊亭镇区域工会" in status  # where to apply now
+
+
+def test_without_a_successor_only_rejection_is_offered(client, f, db_session):
+    union = f.active_union(members=1)
+    application = memberships.apply(db_session, union, id_number=id_number(seq=902), name="无处去")
+    f.fire(union.project, "complete", on=dt.date(2024, 9, 1))
+    sign_in(client, f.user("officer", unions=[union]))
+    body = client.get(f"/unions/{union.id}/dissolve").get_data(as_text=True)
+    assert f'name="app-{application.id}" value="reject"' in body
+    assert f'name="app-{application.id}" value="hand_on"' not in body
 
 
 def test_dissolve_hands_every_member_on_in_one_step(client, dissolving, regional, officer, db_session):

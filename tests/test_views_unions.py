@@ -198,7 +198,18 @@ def test_bulk_approve_and_reject(client, f, union, officer, db_session):
         follow_redirects=True,
     )
     assert "2 applications approved: 甲、乙." in flashes(response)
-    client.post(f"/unions/{union.id}/applications", data={"decision": "reject", "ids": [str(c.id)], "on": APPLIED_ON.isoformat()})
+    refused = client.post(
+        f"/unions/{union.id}/applications",
+        data={"decision": "reject", "ids": [str(c.id)], "on": APPLIED_ON.isoformat()},
+        follow_redirects=True,
+    )
+    assert "Give the reason for rejecting: the worker will read it." in flashes(refused)
+    db_session.refresh(c)
+    assert c.state == "pending"
+    client.post(
+        f"/unions/{union.id}/applications",
+        data={"decision": "reject", "ids": [str(c.id)], "on": APPLIED_ON.isoformat(), "reason": "重复申请"},
+    )
     for m, state in ((a, "active"), (b, "active"), (c, "rejected")):
         db_session.refresh(m)
         assert m.state == state
@@ -350,3 +361,70 @@ def test_union_list_filters(client, f):
     assert names("state=preparing") == {project_union.name}
     assert names("place=371003") == set()
     assert names("q=区域") == {regional.name}
+
+
+def test_rejecting_one_application_asks_why_and_keeps_it_in_the_history(client, f, union, officer, db_session):
+    from projectunion.models import StateChange
+
+    a = apply(union, "庚", 311)
+    sign_in(client, officer)
+    page = client.get(f"/unions/{union.id}?tab=pending").get_data(as_text=True)
+    assert f"/memberships/{a.id}/reject" in page and f'value="approve:{a.id}"' in page
+    response = client.post(f"/memberships/{a.id}/reject", data={"on": "2024-03-05", "reason": "  "})
+    assert "Give the reason for rejecting: the worker will read it." in field_errors(response)
+    db_session.refresh(a)
+    assert a.state == "pending"
+    client.post(f"/memberships/{a.id}/reject", data={"on": "2024-03-05", "reason": "不在本工地务工"})
+    db_session.refresh(a)
+    assert a.state == "rejected"
+    data = db_session.scalar(
+        sa.select(StateChange.data).where(StateChange.object_id == a.id, StateChange.event == "reject")
+    )
+    assert data["reason"] == "不在本工地务工"
+    assert "不在本工地务工" in text(client.get(f"/join/status?code={a.receipt_code}"))
+
+
+@pytest.fixture
+def staffed_regional(f):
+    """A regional union with one active member (handed on from a dissolved project union, say)."""
+    regional = f.regional_union(name="羊亭镇区域工会")
+    f.enroll(regional)
+    return regional, f.user("union_staff", jurisdiction=f.huancui)
+
+
+def test_a_regional_union_offers_no_suspension_or_dissolution_to_union_staff(client, staffed_regional):
+    regional, staff = staffed_regional
+    sign_in(client, staff)
+    body = client.get(f"/unions/{regional.id}").get_data(as_text=True)
+    assert f"/unions/{regional.id}/enroll" in body  # the staff do manage it
+    assert f"/unions/{regional.id}/events/suspend" not in body
+    assert f"/unions/{regional.id}/events/begin_dissolution" not in body
+    assert client.post(f"/unions/{regional.id}/events/suspend", data={"on": "2024-03-05"}).status_code == 403
+
+
+def test_the_machine_refuses_to_close_a_regional_union_with_members_and_no_successor(
+    client, f, staffed_regional, db_session
+):
+    from projectunion.exceptions import InvalidTransition
+
+    regional, _staff = staffed_regional
+    sign_in(client, f.admin)
+    body = client.get(f"/unions/{regional.id}").get_data(as_text=True)
+    assert f"/unions/{regional.id}/events/suspend" not in body
+    assert f"/unions/{regional.id}/events/begin_dissolution" not in body
+    for event in ("suspend", "begin_dissolution"):
+        with pytest.raises(InvalidTransition) as refused:
+            f.fire(regional, event, on=dt.date(2024, 9, 1))
+        assert "1 active member(s) and no successor union" in str(refused.value.message)
+    response = client.post(
+        f"/unions/{regional.id}/events/begin_dissolution", data={"on": "2024-09-01"}, follow_redirects=True
+    )
+    assert any("no successor union to take them" in m for m in flashes(response))
+    db_session.refresh(regional)
+    assert regional.state == "active"
+    # With a successor set, the administrator may.
+    other = f.regional_union(town=f.wendeng_town, name="文登区域工会")
+    regional.successor = other
+    db_session.commit()
+    body = client.get(f"/unions/{regional.id}").get_data(as_text=True)
+    assert f"/unions/{regional.id}/events/begin_dissolution" in body

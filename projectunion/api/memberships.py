@@ -60,6 +60,9 @@ class MembershipEvent(Request):
     on: Date | None = Field(None, description=_l("When it happened; default today."))
     reason: EndReason | None = Field(None, description=_l("For `end`."))
     to_union_id: Id | None = Field(None, description=_l("For `transfer`."))
+    rejection_reason: Text(500) | None = Field(
+        None, description=_l("For `reject` (required): why; kept in the history, shown to the worker.")
+    )
 
 
 def continuations(session: so.Session, ids: Sequence[int]) -> dict[int, int]:
@@ -99,7 +102,7 @@ def membership_event(actor: User, membership_id: int, body: MembershipEvent):
     membership = _visible_membership(session, actor, membership_id)
     event, on = body.event, body.on
     if event in ("approve", "reject"):
-        memberships.decide(session, actor, membership, event == "approve", on=on)
+        memberships.decide(session, actor, membership, event == "approve", on=on, reason=body.rejection_reason)
     elif event == "end":
         memberships.end_membership(session, actor, membership, body.reason, on=on)
     elif body.to_union_id is None:

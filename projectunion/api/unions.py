@@ -96,6 +96,16 @@ class DissolutionDecision(
     to_union_id: Id | None = Field(None, description=_l("For `transfer`."))
 
 
+class ApplicationDecision(
+    Request,
+    json_schema_extra=described(
+        _l("How a pending application is answered at dissolution: approved into the successor, or rejected.")
+    ),
+):
+    action: Choice(("hand_on", "reject"))
+    reason: Text(500) | None = Field(None, description=_l("For `reject`: why; the worker reads it."))
+
+
 class UnionEvent(Request):
     event: UnionEventName
     on: Date | None = Field(None, description=_l("When it happened; default today."))
@@ -105,6 +115,9 @@ class UnionEvent(Request):
     )
     decisions: IdMap(DissolutionDecision) | None = Field(
         None, description=_l("For `dissolve`: a decision per membership id; the others are handed on.")
+    )
+    applications: IdMap(ApplicationDecision) | None = Field(
+        None, description=_l("For `dissolve`: how each pending application (by membership id) is answered.")
     )
 
 
@@ -129,7 +142,9 @@ class DissolutionPreview(Answer, json_schema_extra=described(_l("What dissolving
     pending_applications: Count
     active_members: Count
     successor_union_id: Id | None = Field(None, validation_alias=AliasPath("successor", "id"))
-    blocked: Boolean = Field(description=_l("True while open wage cases or applications prevent it."))
+    blocked: Boolean = Field(
+        description=_l("True while open wage cases prevent it (pending applications are decided with `dissolve`).")
+    )
 
 
 class UnionQuery(ListQuery):
@@ -228,8 +243,8 @@ def get_union(actor: User, union_id: int):
     summary=_l("Fire a lifecycle event: found, suspend, resume, begin_dissolution, dissolve, abandon"),
     description=_l(
         "`found` needs `chair_membership_id` (an active member). `dissolve` is refused (409) while wage "
-        "cases are open or applications pending; it ends every membership and hands the members on to the "
-        "successor union in the same transaction."
+        "cases are open or an application is left undecided (`applications`); it ends every membership and "
+        "hands the members on to the successor union in the same transaction."
     ),
     body=UnionEvent,
     response=Union,
@@ -247,6 +262,7 @@ def union_event(actor: User, union_id: int, body: UnionEvent):
         chair_membership_id=body.chair_membership_id,
         successor_union_id=body.successor_union_id,
         decisions=decisions or None,
+        applications={str(k): v.model_dump(exclude_none=True) for k, v in (body.applications or {}).items()} or None,
     )
     fire_event(session, actor, union, body.event, on=body.on, **data)
     return Union.many(session, [union])[0]

@@ -290,7 +290,10 @@ class Loader:
                     crew_id=crew.row.id,
                 )
             )
-        memberships.decide(self.session, self.union_actor(pending[-1].union), pending[-1], approve=False)
+        memberships.decide(
+            self.session, self.union_actor(pending[-1].union), pending[-1], approve=False, reason="未在本工地务工"
+        )
+        self.hand_on_late_application(plan, pending[-1].worker)
         regional_ids = [u.id for u in self.regional.values()]
         mover = self.session.scalars(
             sa.select(Membership)
@@ -308,6 +311,23 @@ class Loader:
                 trade=mover.worker.trade,
                 wants_transfer=True,
             )
+
+    def hand_on_late_application(self, plan: Plan, worker: Worker) -> None:
+        """``worker`` (turned down on one site) had applied the day before another site was completed too;
+        that union, now dissolving, hands them on to its successor."""
+        from projectunion import lifecycle
+        from projectunion.lifecycle.union import default_successor
+
+        closing = next((p for p in plan.projects if p.stage == "dissolving" and p.completed), None)
+        if closing is None or (successor := default_successor(self.session, closing.row.union)) is None:
+            return
+        union, on = closing.row.union, closing.completed - DAY
+        late = Membership(
+            worker=worker, union=union, state="pending", applied_on=on, source="application", consent="qr"
+        )
+        self.session.add(late)
+        lifecycle.record_creation(self.session, "membership", late, lifecycle.context(self.session, None, on))
+        fire_event(self.session, self.union_actor(union), late, "hand_on", on=self.anchor, to_union_id=successor.id)
 
     def services(self, count: int) -> None:
         """Service records of every kind, each given while the worker was a member of that union."""

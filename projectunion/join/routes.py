@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 
+import sqlalchemy as sa
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
@@ -16,8 +17,9 @@ from projectunion.exceptions import AlreadyMember, DomainError, NotFound, Valida
 from projectunion.i18n import _, _l
 from projectunion.join import bp
 from projectunion.join.forms import ExpiryForm, JoinForm, ReceiptForm
-from projectunion.lifecycle.declarations import ACTIVATED
-from projectunion.lifecycle.membership import active_membership
+from projectunion.lifecycle.declarations import ACTIVATED, ENROLLMENT_OPEN
+from projectunion.lifecycle.membership import active_membership, rejection_reason
+from projectunion.lifecycle.union import default_successor
 from projectunion.models import Membership, Union
 from projectunion.ratelimit import limiter
 from projectunion.services import join
@@ -30,6 +32,7 @@ STATE_LABELS = {
     "rejected": _l("Not approved"),
     "ended": _l("Membership ended"),
     "transferred": _l("Membership moved to another union"),
+    "handed_on": _l("Handed on to another union"),
 }
 
 
@@ -127,6 +130,8 @@ def status():
         if membership.state == "pending" and membership.wants_transfer:
             current = active_membership(get_session(), membership.worker_id)
             transfer_from = current.union.name if current is not None else None
+    outcome = _outcome(get_session(), membership) if membership else {}
+    carded = outcome.get("continued") if membership and membership.state == "handed_on" else membership
     return render_template(
         "join/status.html",
         form=form,
@@ -134,9 +139,30 @@ def status():
         masked_name=mask_name(membership.worker.name) if membership else None,
         transfer_from=transfer_from,
         received=request.args.get("received") == "1",
-        card_token=join.card_token(membership) if membership and membership.state in ACTIVATED else None,
+        card_token=join.card_token(carded) if carded is not None and carded.state in ACTIVATED else None,
         number=join.member_number(membership) if membership else None,
+        **outcome,
     )
+
+
+def _outcome(session, membership: Membership) -> dict:
+    """What became of the application: the membership that continues it (handed on or transferred), the
+    reason it was rejected, and where to apply when its union takes no members any more."""
+    continued = None
+    if membership.state in ("handed_on", "transferred"):
+        link = Membership.application_id if membership.state == "handed_on" else Membership.transferred_from_id
+        continued = session.scalars(sa.select(Membership).where(link == membership.id).order_by(Membership.id)).first()
+    apply_to = None
+    if membership.state == "rejected" and membership.union.state not in ENROLLMENT_OPEN:
+        union = membership.union
+        apply_to = union.successor if union.successor is not None and union.successor.state in ENROLLMENT_OPEN else None
+        apply_to = apply_to or default_successor(session, union)
+    return {
+        "continued": continued,
+        "reason": rejection_reason(session, membership) if membership.state == "rejected" else None,
+        "apply_to": apply_to,
+        "union_open": membership.union.state in ENROLLMENT_OPEN,
+    }
 
 
 @bp.get("/card/<token>")

@@ -80,21 +80,30 @@ UNION = Declaration(
     final=("dissolved",),
     transitions=(
         Transition("found", ("preparing",), "active", guards=("has_chair",), effects=("record_founding",)),
-        Transition("suspend", ("active",), "suspended"),
+        # A standing union receives every member at dissolution: only an administrator closes it,
+        # and never while it holds active members with no successor to take them.
+        Transition(
+            "suspend", ("active",), "suspended", guards=("closed_by_admin_if_standing", "successor_before_suspending")
+        ),
         Transition("resume", ("suspended",), "active"),
-        Transition("begin_dissolution", ("active", "suspended"), "dissolving"),
+        Transition(
+            "begin_dissolution",
+            ("active", "suspended"),
+            "dissolving",
+            guards=("closed_by_admin_if_standing", "successor_before_dissolving"),
+        ),
         Transition(
             "dissolve",
             ("dissolving",),
             "dissolved",
-            guards=("no_open_wage_case", "no_pending_application"),
+            guards=("no_open_wage_case", "no_undecided_application"),
             effects=("hand_on_members",),
         ),
         Transition(
             "abandon",
             ("preparing",),
             "dissolved",
-            guards=("no_open_wage_case", "no_pending_application"),
+            guards=("no_open_wage_case", "no_undecided_application"),
             effects=("hand_on_members",),
         ),
     ),
@@ -105,9 +114,9 @@ ENROLLMENT_OPEN = ("preparing", "active")
 
 MEMBERSHIP = Declaration(
     name="membership",
-    states=("pending", "active", "rejected", "ended", "transferred"),
+    states=("pending", "active", "rejected", "ended", "transferred", "handed_on"),
     initial=("pending", "active"),  # applications start pending; hand-overs start active
-    final=("rejected", "ended", "transferred"),
+    final=("rejected", "ended", "transferred", "handed_on"),
     transitions=(
         Transition(
             "approve",
@@ -117,7 +126,12 @@ MEMBERSHIP = Declaration(
             prepare=("hand_over_current",),
             effects=("record_joining",),
         ),
-        Transition("reject", ("pending",), "rejected"),
+        Transition("reject", ("pending",), "rejected", guards=("has_reason",)),
+        # An application left when its union closed: approved into the successor union instead,
+        # the new membership linked to it (``application_id``).
+        Transition(
+            "hand_on", ("pending",), "handed_on", guards=("union_closed", "successor_open"), effects=("approve_in_successor",)
+        ),
         Transition("end", ("active",), "ended", guards=("valid_end_reason",), effects=("record_end",)),
         Transition(
             "transfer",

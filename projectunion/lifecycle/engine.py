@@ -19,7 +19,7 @@ from transitions import Machine
 
 from projectunion import labels
 from projectunion.dates import today
-from projectunion.exceptions import InvalidTransition, ValidationError
+from projectunion.exceptions import DomainError, InvalidTransition, ValidationError
 from projectunion.i18n import _l
 from projectunion.lifecycle.declarations import Declaration
 
@@ -91,6 +91,26 @@ class Lifecycle:
 
     def allowed_events(self, obj) -> list[str]:
         return [e for e in self.declaration.events() if e in self.machine.get_triggers(obj.state)]
+
+    def refusal(self, obj, event: str, ctx: Context, data_free: frozenset[str]) -> DomainError | None:
+        """Why ``event`` would be refused now, judged by the guards among ``data_free`` (those that
+        need no event data); None when it would not be refused for that."""
+        if event not in self.allowed_events(obj):
+            return self.refuse(obj, event)
+        for t in self.declaration.transitions:
+            if t.event != event or obj.state not in t.source:
+                continue
+            for name in t.guards:
+                if name in data_free:
+                    try:
+                        self.guards[name](obj, ctx)
+                    except DomainError as exc:
+                        return exc
+        return None
+
+    def offered_events(self, obj, ctx: Context, data_free: frozenset[str]) -> list[str]:
+        """The buttons a page may offer: the allowed events none of whose data-free guards refuses."""
+        return [e for e in self.allowed_events(obj) if self.refusal(obj, e, ctx, data_free) is None]
 
     def refuse(self, obj, event: str, reason: Any = None) -> InvalidTransition:
         return InvalidTransition(self.declaration.name, event, obj.state, self.allowed_events(obj), reason)

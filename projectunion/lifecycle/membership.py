@@ -6,11 +6,12 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app, has_app_context
 
+from projectunion.dates import today
 from projectunion.exceptions import AlreadyMember, ValidationError
 from projectunion.i18n import _l
 from projectunion.lifecycle.declarations import END_REASONS, ENROLLMENT_OPEN, MEMBERSHIP
 from projectunion.lifecycle.engine import Context, Lifecycle, record_creation
-from projectunion.models import Membership, Union
+from projectunion.models import Membership, StateChange, Union
 from projectunion.realname import age_on
 
 
@@ -90,6 +91,68 @@ def record_end(m: Membership, ctx: Context) -> None:
     m.end_reason = ctx.data["reason"]
 
 
+REASON_MAX = 500
+
+
+def has_reason(m: Membership, ctx: Context) -> None:
+    """A rejection says why: the reason stays in the history and the worker reads it on the status page."""
+    reason = " ".join(str(ctx.data.get("reason") or "").split())
+    if not reason:
+        raise ValidationError({"reason": _l("Give the reason for rejecting: the worker will read it.")})
+    if len(reason) > REASON_MAX:
+        raise ValidationError({"reason": _l("Keep the reason under %(max)d characters.", max=REASON_MAX)})
+    ctx.data["reason"] = reason
+
+
+def union_closed(m: Membership, ctx: Context) -> None:
+    if m.union.state in ENROLLMENT_OPEN:
+        raise LIFECYCLE.refuse(
+            m, "hand_on", _l("%(union)s still takes members: approve the application there.", union=m.union.name)
+        )
+
+
+def successor_open(m: Membership, ctx: Context) -> None:
+    successor = ctx.session.get(Union, ctx.data.get("to_union_id") or 0)
+    if successor is None or successor.id == m.union_id:
+        raise ValidationError({"to_union_id": _l("Choose the union that takes the applicant on.")})
+    if successor.state not in ENROLLMENT_OPEN:
+        raise LIFECYCLE.refuse(
+            m,
+            "hand_on",
+            _l("%(union)s does not take members now (it is %(state)s).", union=successor.name, state=successor.state),
+        )
+
+
+def approve_in_successor(m: Membership, ctx: Context) -> None:
+    """The application is answered in the successor union: a membership there, approved by its machine."""
+    session = ctx.session
+    new = session.scalars(
+        sa.select(Membership).where(
+            Membership.worker_id == m.worker_id,
+            Membership.union_id == ctx.data["to_union_id"],
+            Membership.state == "pending",
+        )
+    ).first()
+    if new is None:
+        new = Membership(
+            worker_id=m.worker_id,
+            union_id=ctx.data["to_union_id"],
+            state="pending",
+            applied_on=m.applied_on,
+            source="application",
+            consent=m.consent,
+            wants_transfer=m.wants_transfer,
+            contractor_id=m.contractor_id,
+            crew_id=m.crew_id,
+        )
+        session.add(new)
+        record_creation(session, "membership", new, Context(session, ctx.actor, ctx.on, {"application_id": m.id}))
+    new.application_id = m.id
+    session.flush()
+    LIFECYCLE.fire(new, "approve", Context(session, ctx.actor, ctx.on, {"application_id": m.id}))
+    ctx.data["new_membership_id"] = new.id
+
+
 def destination_open(m: Membership, ctx: Context) -> None:
     destination = ctx.session.get(Union, ctx.data.get("to_union_id") or 0)
     if destination is None:
@@ -143,11 +206,33 @@ LIFECYCLE = Lifecycle(
         "not_active_elsewhere": not_active_elsewhere,
         "valid_end_reason": valid_end_reason,
         "destination_open": destination_open,
+        "has_reason": has_reason,
+        "union_closed": union_closed,
+        "successor_open": successor_open,
     },
     effects={
         "hand_over_current": hand_over_current,
         "record_joining": record_joining,
         "record_end": record_end,
         "open_destination_membership": open_destination_membership,
+        "approve_in_successor": approve_in_successor,
     },
 )
+
+#: Guards that look only at the membership and its union, never at the event's data.
+DATA_FREE = frozenset({"enrollment_open", "union_closed"})
+
+
+def offered_events(session: so.Session, actor, m: Membership) -> list[str]:
+    """The events a page may offer for ``m``: the machine would not refuse them for their state."""
+    return LIFECYCLE.offered_events(m, Context(session, actor, today()), DATA_FREE)
+
+
+def rejection_reason(session: so.Session, m: Membership) -> str | None:
+    """Why an application was rejected, as its history keeps it."""
+    data = session.scalar(
+        sa.select(StateChange.data)
+        .where(StateChange.machine == "membership", StateChange.object_id == m.id, StateChange.event == "reject")
+        .order_by(StateChange.id.desc())
+    )
+    return (data or {}).get("reason")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from projectunion.exceptions import ValidationError
+from projectunion import permissions
+from projectunion.dates import today
+from projectunion.exceptions import DomainError, ValidationError
 from projectunion.i18n import _l
 from projectunion.lifecycle import membership as membership_lifecycle
 from projectunion.lifecycle.declarations import ENROLLMENT_OPEN, UNION, WAGE_CASE_OPEN
@@ -59,13 +61,56 @@ def no_open_wage_case(union: Union, ctx: Context) -> None:
         )
 
 
-def no_pending_application(union: Union, ctx: Context) -> None:
-    if count := pending_applications(ctx.session, union):
+def _application_decisions(ctx: Context) -> dict[int, dict]:
+    return {int(k): v for k, v in (ctx.data.get("applications") or {}).items()}
+
+
+def no_undecided_application(union: Union, ctx: Context) -> None:
+    """Every pending application is answered in the same step: handed on to the successor or rejected."""
+    decided = set(_application_decisions(ctx))
+    pending = ctx.session.scalars(
+        sa.select(Membership.id).where(Membership.union_id == union.id, Membership.state == "pending")
+    )
+    if count := len(set(pending) - decided):
         raise LIFECYCLE.refuse(
             union,
             _event(union),
-            _l("%(count)d application(s) are pending: approve or reject them before dissolving.", count=count),
+            _l(
+                "%(count)d application(s) are still pending: hand each applicant on to the successor union"
+                " or reject the application with a reason.",
+                count=count,
+            ),
         )
+
+
+def closed_by_admin_if_standing(union: Union, ctx: Context) -> None:
+    permissions.require(permissions.can_close_standing_union(ctx.actor, union))
+
+
+def active_members(session: so.Session, union: Union) -> int:
+    return session.scalar(
+        sa.select(sa.func.count()).where(Membership.union_id == union.id, Membership.state == "active")
+    )
+
+
+def _successor_before(event: str):
+    def guard(union: Union, ctx: Context) -> None:
+        """A standing union takes in the members of dissolved project unions: closing it with members
+        and nowhere to hand them on would leave them without a union."""
+        if union.kind == "project" or (union.successor is not None and union.successor.state in ENROLLMENT_OPEN):
+            return
+        if count := active_members(ctx.session, union):
+            raise LIFECYCLE.refuse(union, event, _successor_missing(union, count))
+
+    return guard
+
+
+def _successor_missing(union: Union, count: int):
+    return _l(
+        "%(union)s still has %(count)d active member(s) and no successor union to take them: set the successor first.",
+        union=union.name,
+        count=count,
+    )
 
 
 def default_successor(session: so.Session, union: Union) -> Union | None:
@@ -117,6 +162,30 @@ def _apply_decisions(union: Union, ctx: Context) -> None:
         membership_lifecycle.LIFECYCLE.fire(m, action, Context(ctx.session, ctx.actor, ctx.on, data))
 
 
+def _decide_applications(union: Union, ctx: Context, successor: Union | None) -> None:
+    """The applications still pending, answered as the wizard decided: handed on or rejected."""
+    for membership_id, decision in _application_decisions(ctx).items():
+        m = ctx.session.get(Membership, membership_id)
+        if m is None or m.union_id != union.id or m.state != "pending":
+            raise ValidationError({"applications": _l("Application %(id)s is not pending here.", id=membership_id)})
+        action = decision.get("action")
+        if action == "hand_on":
+            if successor is None:
+                raise ValidationError(
+                    {"applications": _l("No union takes the applicants on: reject the applications with a reason.")}
+                )
+            data = {"to_union_id": successor.id}
+        elif action == "reject":
+            data = {"reason": decision.get("reason")}
+        else:
+            raise ValidationError({"applications": _l("Decide application %(id)s.", id=membership_id)})
+        try:
+            membership_lifecycle.LIFECYCLE.fire(m, action, Context(ctx.session, ctx.actor, ctx.on, data))
+        except DomainError as exc:
+            why = "; ".join(str(v) for v in (getattr(exc, "fields", None) or {}).values()) or str(exc.message)
+            raise ValidationError({"applications": _l("%(name)s: %(reason)s", name=m.worker.name, reason=why)}) from exc
+
+
 def hand_on_members(union: Union, ctx: Context) -> None:
     """End every active membership and open the successor's, linked, in set-based SQL."""
     session = ctx.session
@@ -138,6 +207,7 @@ def hand_on_members(union: Union, ctx: Context) -> None:
     union.successor = successor
     ctx.data["successor_union_id"] = successor.id if successor else None
     _apply_decisions(union, ctx)
+    _decide_applications(union, ctx, successor)
     session.flush()
 
     m = Membership.__table__
@@ -246,7 +316,24 @@ LIFECYCLE = Lifecycle(
     guards={
         "has_chair": has_chair,
         "no_open_wage_case": no_open_wage_case,
-        "no_pending_application": no_pending_application,
+        "no_undecided_application": no_undecided_application,
+        "closed_by_admin_if_standing": closed_by_admin_if_standing,
+        "successor_before_suspending": _successor_before("suspend"),
+        "successor_before_dissolving": _successor_before("begin_dissolution"),
     },
     effects={"record_founding": record_founding, "hand_on_members": hand_on_members},
 )
+
+#: Guards that look only at the union and the actor, never at the event's data. The dissolution's
+#: own guards are left to its wizard, which lists what blocks it and lets the officer settle it there.
+DATA_FREE = frozenset({"closed_by_admin_if_standing", "successor_before_suspending", "successor_before_dissolving"})
+
+
+def offered_events(session: so.Session, actor, union: Union) -> list[str]:
+    """The union's events a page may offer to ``actor``: none that the machine would refuse."""
+    return LIFECYCLE.offered_events(union, Context(session, actor, today()), DATA_FREE)
+
+
+def refusal(session: so.Session, actor, union: Union, event: str):
+    """Why ``event`` would be refused now (before any data is given), or None."""
+    return LIFECYCLE.refusal(union, event, Context(session, actor, today()), DATA_FREE)

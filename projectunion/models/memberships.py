@@ -62,6 +62,8 @@ class Membership(Base):
     ended_on: so.Mapped[dt.date | None]
     end_reason: so.Mapped[str | None] = so.mapped_column(choice("end_reason", END_REASONS))
     transferred_from_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("memberships.id"), index=True)
+    #: The application this membership answers: one left pending when its union closed, handed on here.
+    application_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("memberships.id"), index=True)
     source: so.Mapped[str] = so.mapped_column(choice("membership_source", SOURCES))
     consent: so.Mapped[str | None] = so.mapped_column(choice("membership_consent", CONSENTS))
     wants_transfer: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
@@ -75,6 +77,7 @@ class Membership(Base):
     transferred_from: so.Mapped[Membership | None] = so.relationship(
         remote_side=[id], foreign_keys=[transferred_from_id]
     )
+    application: so.Mapped[Membership | None] = so.relationship(remote_side=[id], foreign_keys=[application_id])
 
     def __repr__(self) -> str:
         return f"<Membership {self.id} w{self.worker_id} u{self.union_id} {self.state}>"

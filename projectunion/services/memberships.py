@@ -176,9 +176,18 @@ def apply(
     return membership
 
 
-def decide(session: so.Session, actor: User, membership: Membership, approve: bool, on: dt.date | None = None):
-    """Approve or reject one pending application."""
-    return fire_event(session, actor, membership, "approve" if approve else "reject", on=on)
+def decide(
+    session: so.Session,
+    actor: User,
+    membership: Membership,
+    approve: bool,
+    on: dt.date | None = None,
+    reason: str | None = None,
+):
+    """Approve or reject one pending application; a rejection needs the ``reason`` the worker will read."""
+    if approve:
+        return fire_event(session, actor, membership, "approve", on=on)
+    return fire_event(session, actor, membership, "reject", on=on, reason=reason)
 
 
 def end_membership(session: so.Session, actor: User, membership: Membership, reason: str, on: dt.date | None = None):

@@ -92,7 +92,8 @@ class DissolutionPreview:
 
     @property
     def blocked(self) -> bool:
-        return bool(self.open_wage_cases or self.pending_applications)
+        """Open wage cases block; pending applications are decided in the same step as the dissolution."""
+        return bool(self.open_wage_cases)
 
 
 def preview_dissolution(

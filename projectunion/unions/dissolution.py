@@ -29,7 +29,9 @@ from projectunion.unions.routes import _managed_union
 from projectunion.web import apply_errors, flash_done
 
 ACTIONS = ("end", "transfer")
+APPLICATION_ACTIONS = ("hand_on", "reject")
 SHOWN = 20
+APPLICATIONS_SHOWN = 100
 DEFAULT_REASON = "left_site"
 
 
@@ -87,11 +89,71 @@ def _read_exceptions(session: so.Session, union: Union) -> list[MemberChoice]:
 
 
 @dataclass
+class ApplicationChoice:
+    """A pending application and how the wizard answers it (None: not decided yet)."""
+
+    membership: Membership
+    action: str | None = None
+    reason: str = ""
+    error: str | None = None
+
+    def as_decision(self) -> dict:
+        if self.action == "hand_on":
+            return {"action": "hand_on"}
+        return {"action": "reject", "reason": self.reason}
+
+
+def _read_applications(
+    session: so.Session, union: Union, successor: Union | None
+) -> tuple[list[ApplicationChoice], ApplicationChoice]:
+    """Every pending application with the decision the form carries for it; a row without its own
+    decision takes the one chosen for all. Returns the rows and the choice for all."""
+    offered = APPLICATION_ACTIONS if successor is not None else ("reject",)
+    form = request.form
+
+    def action(raw: str | None) -> str | None:
+        return raw if raw in offered else None
+
+    every = ApplicationChoice(
+        membership=None, action=action(form.get("apps-all")), reason=(form.get("apps-all-reason") or "").strip()
+    )
+    rows = session.scalars(
+        sa.select(Membership)
+        .join(Worker, Membership.worker_id == Worker.id)
+        .where(Membership.union_id == union.id, Membership.state == "pending")
+        .options(so.contains_eager(Membership.worker))
+        .order_by(Membership.applied_on, Membership.id)
+    )
+    out = []
+    for m in rows:
+        own = action(form.get(f"app-{m.id}"))
+        reason = (form.get(f"app-reason-{m.id}") or "").strip()
+        if own is None:
+            own, reason = every.action, reason or every.reason
+        out.append(ApplicationChoice(membership=m, action=own, reason=reason))
+    return out, every
+
+
+def _check_applications(applications: list[ApplicationChoice]) -> bool:
+    """Mark each application the officer has not fully decided; True when every one is."""
+    for a in applications:
+        if a.action is None:
+            a.error = _("Hand the applicant on or reject the application.")
+        elif a.action == "reject" and not a.reason:
+            a.error = _("Give the reason for rejecting: the worker will read it.")
+        else:
+            a.error = None
+    return not any(a.error for a in applications)
+
+
+@dataclass
 class Summary:
     successor: Union | None
     handed_on: int
     ended: int
     moved: list[tuple[Union, int]]
+    applicants_handed_on: int = 0
+    applications_rejected: int = 0
 
 
 def _summary(session: so.Session, active: int, successor: Union | None, exceptions: list[MemberChoice]) -> Summary:
@@ -126,8 +188,11 @@ def dissolve(union_id: int):
         session.get(Union, int_or_none(form.successor_union_id.data) or 0) if form.successor_union_id.data else None
     )
     exceptions = _read_exceptions(session, union) if request.method == "POST" else []
+    applications, every = _read_applications(session, union, successor)
     preview = unions.preview_dissolution(session, current_user, union, successor=successor)
     summary = _summary(session, preview.active_members, successor, exceptions)
+    summary.applicants_handed_on = sum(1 for a in applications if a.action == "hand_on")
+    summary.applications_rejected = sum(1 for a in applications if a.action == "reject")
     decided = {e.membership.id for e in exceptions}
     if request.form.get("add") or request.form.get("remove"):
         form.q.data = ""  # the member was found: start the next search afresh
@@ -145,6 +210,15 @@ def dissolve(union_id: int):
             form.confirm.errors = [_("Tick the box to confirm that you have read the summary.")]
         elif any(e.action == "transfer" and not e.to_union_id for e in exceptions):
             form.form_errors.append(_("Choose where each member you transfer moves to."))
+        elif not _check_applications(applications):
+            form.form_errors.append(
+                ngettext(
+                    "%(num)d pending application is not decided yet: hand the applicant on or reject it with a reason.",
+                    "%(num)d pending applications are not decided yet: hand each applicant on or reject it"
+                    " with a reason.",
+                    sum(1 for a in applications if a.error),
+                )
+            )
         else:
             try:
                 events.fire_event(
@@ -155,9 +229,14 @@ def dissolve(union_id: int):
                     on=form.on.data,
                     successor_union_id=successor.id if successor else None,
                     decisions={e.membership.id: e.as_decision() for e in exceptions},
+                    applications={a.membership.id: a.as_decision() for a in applications},
                 )
             except DomainError as exc:
-                apply_errors(form, exc, {"successor_union_id": "successor_union_id", "decisions": "_none"})
+                apply_errors(
+                    form,
+                    exc,
+                    {"successor_union_id": "successor_union_id", "decisions": "_none", "applications": "_none"},
+                )
             else:
                 if summary.successor is not None:
                     flash_done(
@@ -181,6 +260,10 @@ def dissolve(union_id: int):
         preview=preview,
         summary=summary,
         exceptions=exceptions,
+        applications=applications[:APPLICATIONS_SHOWN],
+        more_applications=max(0, len(applications) - APPLICATIONS_SHOWN),
+        every=every,
+        successor=successor,
         results=results,
         union_choices=[c for c in open_union_choices(current_user, exclude=union) if c[0]],
         end_reasons=labels.END_REASONS,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
 from projectunion import labels
 from projectunion.dates import today
@@ -42,8 +42,20 @@ class EnrollForm(FlaskForm):
     transfer = BooleanField(_l("Transfer from the worker's current union"))
 
 
+REJECTION_HELP = _l("The worker reads this reason on the status page of the application.")
+
+
 class DecideForm(FlaskForm):
     on = DayField(_l("Date of the decision"), [required(_l("Enter the date it happened."))], default=today)
+    reason = StringField(_l("Reason for rejecting"), [optional(), max_length(500)], description=REJECTION_HELP)
+
+
+class RejectForm(EventForm):
+    reason = TextAreaField(
+        _l("Reason for rejecting"),
+        [required(_l("Give the reason for rejecting: the worker will read it.")), max_length(500)],
+        description=REJECTION_HELP,
+    )
 
 
 class EndForm(EventForm):

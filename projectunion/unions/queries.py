@@ -12,7 +12,7 @@ from projectunion.models import Membership, Union, Worker
 TABS = {
     "active": ("active",),
     "pending": ("pending",),
-    "ended": ("ended", "transferred"),
+    "ended": ("ended", "transferred", "handed_on"),
     "rejected": ("rejected",),
 }
 
@@ -77,14 +77,23 @@ def counts_for(session: so.Session, union_ids: list[int]) -> dict[int, dict[str,
 
 
 def successors_of(session: so.Session, memberships: list[Membership]) -> dict[int, Membership]:
-    """Where each ended or transferred membership went (the membership that links back to it)."""
-    ids = [m.id for m in memberships if m.state == "transferred"]
-    if not ids:
+    """Where each transferred membership or handed-on application went (the membership that links back to it)."""
+    moved = [m.id for m in memberships if m.state == "transferred"]
+    handed = [m.id for m in memberships if m.state == "handed_on"]
+    if not (moved or handed):
         return {}
     rows = session.scalars(
-        sa.select(Membership).where(Membership.transferred_from_id.in_(ids)).options(so.selectinload(Membership.union))
+        sa.select(Membership)
+        .where(sa.or_(Membership.transferred_from_id.in_(moved), Membership.application_id.in_(handed)))
+        .options(so.selectinload(Membership.union))
     )
-    return {m.transferred_from_id: m for m in rows}
+    out = {}
+    for m in rows:
+        if m.transferred_from_id in moved:
+            out[m.transferred_from_id] = m
+        if m.application_id in handed:
+            out[m.application_id] = m
+    return out
 
 
 def active_elsewhere(session: so.Session, memberships: list[Membership]) -> dict[int, Membership]:

@@ -12,6 +12,8 @@ from projectunion.db import get_session
 from projectunion.exceptions import AlreadyMember, DomainError
 from projectunion.forms import EventForm, jurisdiction_choices, open_union_choices, place_choices
 from projectunion.i18n import _, _l, ngettext
+from projectunion.lifecycle import membership as membership_lifecycle
+from projectunion.lifecycle import union as union_lifecycle
 from projectunion.lifecycle.declarations import ENROLLMENT_OPEN, UNION
 from projectunion.models import Jurisdiction, Membership, Union
 from projectunion.services import jurisdictions, memberships, unions
@@ -22,6 +24,7 @@ from projectunion.unions.forms import (
     EndForm,
     EnrollForm,
     FoundForm,
+    RejectForm,
     StandingUnionForm,
     TransferForm,
     UnionFilterForm,
@@ -132,7 +135,13 @@ def show(union_id: int):
     q = request.args.get("q", "").strip()
     page = paginate(queries.roster(union, tab, q))
     can_manage = permissions.can_manage_union(current_user, union) and union.state != "dissolved"
-    allowed = lifecycle.allowed_events(union) if can_manage else []
+    # Only what the machine would accept from this user now: a refused button is never shown.
+    allowed = union_lifecycle.offered_events(session, current_user, union) if can_manage else []
+    offers = (
+        {m.id: membership_lifecycle.offered_events(session, current_user, m) for m in page.items}
+        if can_manage and tab == "pending"
+        else {}
+    )
     return render_template(
         "unions/show.html",
         union=union,
@@ -148,6 +157,8 @@ def show(union_id: int):
         history=state_history("union", union.id),
         successors=queries.successors_of(session, page.items) if tab == "ended" else {},
         elsewhere=queries.active_elsewhere(session, page.items) if tab == "pending" else {},
+        offers=offers,
+        can_approve=any("approve" in o for o in offers.values()),
         decide_form=DecideForm(),
         chair_form=ChairForm(),
         predecessors=session.scalar(
@@ -232,7 +243,7 @@ def decide(union_id: int):
     form = DecideForm()
     back = redirect(url_for("unions.show", union_id=union.id, tab="pending"))
     if not form.validate_on_submit():
-        for message in form.on.errors:
+        for message in (*form.on.errors, *form.reason.errors):
             flash(message, "error")
         return back
     single = request.form.get("single", "")
@@ -247,6 +258,9 @@ def decide(union_id: int):
     if not ids:
         flash(_("Tick the applications to decide first."), "warning")
         return back
+    if decision == "reject" and not (form.reason.data or "").strip():
+        flash(_("Give the reason for rejecting: the worker will read it."), "error")
+        return back
     done: list[str] = []
     failed: list[str] = []
     for raw in ids:
@@ -255,7 +269,9 @@ def decide(union_id: int):
             continue
         name = membership.worker.name
         try:
-            memberships.decide(session, current_user, membership, decision == "approve", on=form.on.data)
+            memberships.decide(
+                session, current_user, membership, decision == "approve", on=form.on.data, reason=form.reason.data
+            )
         except DomainError as exc:
             if exc.status in (403, 404):
                 raise
@@ -315,6 +331,35 @@ def end(membership_id: int):
         membership=membership,
         title=labels.event("membership", "end"),
         allowed="end" in lifecycle.allowed_events(membership),
+    )
+
+
+@bp.route("/memberships/<int:membership_id>/reject", methods=["GET", "POST"])
+def reject(membership_id: int):
+    """Reject one application, saying why (the worker reads it on the status page)."""
+    session = get_session()
+    membership = _managed_membership(membership_id)
+    form = RejectForm()
+    if form.validate_on_submit():
+        try:
+            memberships.decide(session, current_user, membership, False, on=form.on.data, reason=form.reason.data)
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            flash_done(
+                _(
+                    "The application of %(name)s to %(union)s is rejected.",
+                    name=membership.worker.name,
+                    union=membership.union.name,
+                )
+            )
+            return redirect(url_for("unions.show", union_id=membership.union_id, tab="pending"))
+    return render_template(
+        "unions/membership_form.html",
+        form=form,
+        membership=membership,
+        title=_("Reject the application"),
+        allowed="reject" in membership_lifecycle.offered_events(session, current_user, membership),
     )
 
 
@@ -378,6 +423,10 @@ def fire(union_id: int, event: str):
         abort(404)
     if event in ("dissolve", "abandon"):
         return redirect(url_for("unions.dissolve", union_id=union.id))
+    refused = union_lifecycle.refusal(session, current_user, union, event)
+    if refused is not None and event in lifecycle.allowed_events(union):
+        refuse(refused)
+        return redirect(url_for("unions.show", union_id=union.id))
     form = FoundForm() if event == "found" else EventForm()
     if event == "found":
         members = queries.active_members(session, union)
