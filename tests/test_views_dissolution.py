@@ -81,6 +81,14 @@ def late_applicant(f, regional, db_session):
     application = memberships.apply(
         db_session, union, id_number=id_number(seq=901, birth=dt.date(1990, 1, 1)), name="晚来者"
     )
+    # The join form dates an application today; this one was sent in August 2024, before the site closed.
+    db_session.execute(
+        sa.update(StateChange)
+        .where(StateChange.machine == "membership", StateChange.object_id == application.id)
+        .values(on=dt.date(2024, 8, 1))
+    )
+    application.joined_on = dt.date(2024, 8, 1)
+    db_session.commit()
     f.fire(union.project, "complete", on=dt.date(2024, 9, 1))
     return union, application, f.user("officer", unions=[union])
 
@@ -277,7 +285,7 @@ def test_dissolution_date_before_a_member_joined_is_refused(client, dissolving, 
     )
     # Before the members joined, and before the dissolution began: the earlier event is named.
     assert field_errors(response) == [
-        "The date cannot be before 2024-09-01, the date of the previous event (Begin dissolution)."
+        "The date cannot be before Sep 1, 2024, the date of the previous event (Begin dissolution)."
     ]
     db_session.refresh(dissolving)
     assert dissolving.state == "dissolving"

@@ -370,11 +370,11 @@ def test_rejecting_one_application_asks_why_and_keeps_it_in_the_history(client, 
     sign_in(client, officer)
     page = client.get(f"/unions/{union.id}?tab=pending").get_data(as_text=True)
     assert f"/memberships/{a.id}/reject" in page and f'value="approve:{a.id}"' in page
-    response = client.post(f"/memberships/{a.id}/reject", data={"on": "2024-03-05", "reason": "  "})
+    response = client.post(f"/memberships/{a.id}/reject", data={"on": APPLIED_ON.isoformat(), "reason": "  "})
     assert "Give the reason for rejecting: the worker will read it." in field_errors(response)
     db_session.refresh(a)
     assert a.state == "pending"
-    client.post(f"/memberships/{a.id}/reject", data={"on": "2024-03-05", "reason": "不在本工地务工"})
+    client.post(f"/memberships/{a.id}/reject", data={"on": APPLIED_ON.isoformat(), "reason": "不在本工地务工"})
     db_session.refresh(a)
     assert a.state == "rejected"
     data = db_session.scalar(
