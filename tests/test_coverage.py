@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from projectunion.dates import today
 from projectunion.exceptions import Conflict, NotFound
 from projectunion.models import Membership
 from projectunion.reporting import coverage
@@ -170,7 +171,7 @@ def test_founding_rate_counts_halted_sites_and_leaves_out_planned_ones(f, db_ses
     f.fire(halted, "start", on=START)
     f.fire(halted, "halt", on=D(2024, 4, 1))
     planned = f.project(registered_on=D(2024, 2, 1))
-    later = f.project()  # registered today: did not exist on the day asked for
+    later = f.project(registered_on=today())  # registered today: did not exist on the day asked for
     scope = Filter(f.yangting)
     totals = coverage_totals(db_session, D(2024, 5, 1), scope)
     ours = {founded.project.id, halted.id, planned.id}

@@ -69,7 +69,7 @@ def test_union_founded_before_its_project_started_is_a_form_error(f, client, db_
     )
     assert response.status_code == 200
     assert field_errors(response) == [
-        "The date cannot be before 2024-03-01, the day construction started and the union was opened."
+        "The date cannot be before Mar 1, 2024, the day construction started and the union was opened."
     ]
     db_session.refresh(union)
     assert union.state == "preparing"
@@ -91,7 +91,7 @@ def test_project_halted_before_it_started_is_a_form_error(f, client, db_session)
     sign_in(client, f.admin)
     response = client.post(f"/projects/{union.project.id}/events/halt", data={"on": "2024-02-20"})
     assert field_errors(response) == [
-        "The date cannot be before 2024-03-01, the date of the previous event (Start construction)."
+        "The date cannot be before Mar 1, 2024, the date of the previous event (Start construction)."
     ]
     db_session.refresh(union.project)
     assert union.project.state == "under_construction"
@@ -144,7 +144,7 @@ def test_application_approved_before_the_worker_applied_is_refused_on_the_page(f
         data={"on": before, "single": f"approve:{applied.id}"},
         follow_redirects=True,
     )
-    assert f"王芳: The date cannot be before {today().isoformat()}, the day the worker applied." in flashes(response)
+    assert f"王芳: The date cannot be before {_shown(today())}, the day the worker applied." in flashes(response)
     db_session.refresh(applied)
     assert applied.state == "pending"
 
@@ -212,7 +212,7 @@ def test_wage_case_mediated_before_it_was_opened_is_a_form_error(f, client, db_s
     )
     sign_in(client, f.admin)
     response = client.post(f"/wage-cases/{case.id}/events/mediate", data={"on": "2024-04-30"})
-    assert field_errors(response) == ["The date cannot be before 2024-05-01, the day the case was opened."]
+    assert field_errors(response) == ["The date cannot be before May 1, 2024, the day the case was opened."]
     db_session.refresh(case)
     assert case.state == "open"
 
@@ -233,3 +233,8 @@ def _id() -> str:
     from tests.factories import id_number
 
     return id_number(seq=777, birth=D(1990, 6, 1))
+
+
+def _shown(day: dt.date) -> str:
+    """How an English page writes a date (Mar 1, 2024)."""
+    return f"{day:%b} {day.day}, {day.year}"
