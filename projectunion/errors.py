@@ -8,12 +8,12 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Flask, current_app, g, render_template, request
 from flask_babel import force_locale
-from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from projectunion.exceptions import DomainError
 from projectunion.i18n import _l
+from projectunion.ratelimit import AccountLocked
 
 TITLES = {
     400: _l("The request was not understood"),
@@ -150,11 +150,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
-        if isinstance(exc, RateLimitExceeded) and exc.limit.error_message:
-            message = exc.description  # a limit that says why (an account locked out), in the user's language
-            if _wants_json():
-                return {"error": {"code": "too_many_requests", "message": message}}, 429, exc.get_headers()
-            return render_error(429, message)
+        if isinstance(exc, AccountLocked):
+            return render_error(429, exc.description)
         if _wants_json():
             return _api_http_error(exc, status)
         if status < 400:

@@ -17,10 +17,14 @@ import threading
 import time
 from pathlib import Path
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse_many
 from limits.storage import Storage
+from werkzeug.exceptions import TooManyRequests
+
+from projectunion.i18n import _l
 
 limiter = Limiter(key_func=get_remote_address)
 
@@ -98,22 +102,40 @@ class SQLiteStorage(Storage):
         self._db().execute("DELETE FROM counters WHERE key = ?", (key,))
 
 
-def account_key() -> str:
-    """The account name a sign-in attempt is for, whether or not such an account exists.
+class AccountLocked(TooManyRequests):
+    """Too many wrong passwords for one account name: it is locked for the rest of the window."""
 
-    Keying unknown names too keeps the lock-out from telling which names are real.
+    def __init__(self) -> None:
+        super().__init__(str(_l("Too many wrong passwords for this account. Wait a few minutes, then try again.")))
+
+
+def _account(name: str) -> str:
+    # Unknown names are counted like real ones: the lock-out must not tell which names exist.
+    return (name or "").strip().casefold()[:60]
+
+
+def _account_limits() -> list:
+    return parse_many(current_app.config["SIGN_IN_ACCOUNT_LIMIT"])
+
+
+def check_account(name: str) -> None:
+    """Count one sign-in attempt for ``name``, before its password is checked; raise if it is locked.
+
+    Counting as the attempt begins (one atomic increment in the shared store)
+    keeps parallel guesses from all slipping through before any is counted.
     """
-    name = (request.form.get("username") or "").strip().casefold()[:60]
-    return "account:" + name
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    counted = [limiter.limiter.hit(limit, "account", _account(name)) for limit in _account_limits()]  # every one
+    if not all(counted):
+        raise AccountLocked()
 
 
-def sign_in_failed(_response) -> bool:
-    """Only failed attempts count towards an account's lock-out."""
-    return bool(g.get("sign_in_failed"))
-
-
-def account_limit() -> str:
-    return current_app.config["SIGN_IN_ACCOUNT_LIMIT"]
+def account_signed_in(name: str) -> None:
+    """The right password: its owner starts again with a clean count."""
+    if current_app.config.get("RATELIMIT_ENABLED", True):
+        for limit in _account_limits():
+            limiter.limiter.clear(limit, "account", _account(name))
 
 
 def init_app(app: Flask) -> None:

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import force_locale, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
+from projectunion import ratelimit
 from projectunion.account import bp
 from projectunion.account.forms import PasswordForm, SignInForm, TokenForm
 from projectunion.db import get_session
 from projectunion.exceptions import DomainError
 from projectunion.i18n import _
-from projectunion.ratelimit import account_key, account_limit, limiter, sign_in_failed
+from projectunion.ratelimit import limiter
 from projectunion.services import accounts, sign_ins, users
 from projectunion.web import apply_errors, flash_done, safe_next
 
@@ -22,23 +23,17 @@ def _sign_in_limit() -> str:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(_sign_in_limit, methods=["POST"])
-@limiter.limit(
-    account_limit,
-    key_func=account_key,
-    methods=["POST"],
-    deduct_when=sign_in_failed,
-    error_message=lambda: str(_("Too many wrong passwords for this account. Wait a few minutes, then try again.")),
-)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = SignInForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        ratelimit.check_account(form.username.data)
         user = accounts.authenticate(get_session(), form.username.data, form.password.data)
         if user is None:
-            g.sign_in_failed = True
             form.form_errors.append(_("The user name or the password is not right, or the account is disabled."))
         else:
+            ratelimit.account_signed_in(form.username.data)
             login_user(sign_ins.start(get_session(), user, remember=form.remember.data), remember=form.remember.data)
             if user.locale:
                 session["locale"] = user.locale
