@@ -99,7 +99,7 @@ class Outage:
 
 
 @pytest.fixture
-def postgres_url(database_url):
+def postgres_url(database_url, engine):
     """The suite's PostgreSQL database, or on a SQLite run a fresh one on the local server."""
     if sa.make_url(database_url).get_backend_name() == "postgresql":
         yield database_url
