@@ -12,9 +12,8 @@ expected status), then checks the database: no worker holds two active
 memberships, every membership has its state changes, the audit chain verifies
 (``projectunion audit verify``), and no connection is idle in transaction.
 
-Targets: 0 errors, p99 under 1 s for pages (and the roster preview, which writes nothing) and under
-250 ms for API writes,
-every invariant holding. A benchmark, not a test: it prints PASS or FAIL.
+Targets: 0 errors, p99 under 1 s for pages (and the roster preview, which writes nothing) and
+under 250 ms for API writes, every invariant holding. A benchmark, not a test: it prints PASS or FAIL.
 """
 
 from __future__ import annotations
