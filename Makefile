@@ -6,7 +6,7 @@ PG_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint translations browser clean constraints bench
+.PHONY: run test lint translations browser redis bandit clean constraints bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,22 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
 	  || echo "chromium could not be installed: browser tests will be skipped"; }
 
-test: $(VENV)/.installed translations browser
+# The multi-process rate-limit test needs Redis on 127.0.0.1:6379; start Debian's redis-server when missing.
+redis:
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { \
+	  command -v redis-server >/dev/null 2>&1 || { echo "Installing Debian redis-server for the rate-limit test"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) \
+	    || echo "redis-server could not be installed: the multi-process rate-limit test will be skipped"; }; \
+	  command -v redis-server >/dev/null 2>&1 && redis-server --daemonize yes --port 6379 --bind 127.0.0.1 >/dev/null; \
+	  for _ in 1 2 3 4 5 6 7 8 9 10; do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done; true; }
+
+# Security lint: no finding of medium severity or higher; an accepted one carries `# nosec BXXX # why`.
+bandit: $(VENV)/.installed
+	$(BIN)/bandit -q -r projectunion -ll
+
+test: $(VENV)/.installed translations browser redis
 	$(BIN)/ruff check projectunion tests migrations bench
+	$(BIN)/bandit -q -r projectunion -ll
 	$(BIN)/projectunion --help >/dev/null
 	$(BIN)/pytest -q
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || $(BIN)/python -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=test', connect_timeout=3).close()" 2>/dev/null; then \

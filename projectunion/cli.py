@@ -99,19 +99,55 @@ def users_create(username, role, password, display_name, jurisdiction_code, cont
     click.echo(f"Created {user.role} {user.username}" + (f" with password: {password}" if generated else "."))
 
 
-@users_group.command("token", help="Create an API bearer token for USERNAME (printed once).")
-@click.argument("username")
+@users_group.command(
+    "token",
+    help="Create an API bearer token for USERNAME (printed once); --list shows its tokens, --revoke ID ends one.",
+)
+@click.argument("username", required=False)
 @click.option("--name", default="cli", show_default=True)
+@click.option(
+    "--expires",
+    "days",
+    type=click.IntRange(1, 365),
+    default=90,
+    show_default=True,
+    help="Days until the new token expires (at most 365).",
+)
+@click.option("--list", "list_tokens", is_flag=True, help="List USERNAME's tokens instead of creating one.")
+@click.option("--revoke", "revoke_id", type=int, metavar="ID", help="Revoke the token with this id (see --list).")
 @with_appcontext
-def users_token(username: str, name: str) -> None:
+def users_token(username: str | None, name: str, days: int, list_tokens: bool, revoke_id: int | None) -> None:
     from projectunion.models import User
     from projectunion.services import users
 
     session = get_session()
+    if revoke_id is not None:
+        try:
+            token = users.token_by_id(session, None, revoke_id)
+        except DomainError:
+            raise click.BadParameter(f"no token {revoke_id}", param_hint="--revoke") from None
+        was = users.token_state(token)
+        users.revoke_token(session, None, token)
+        done = "was already revoked." if was == "revoked" else "revoked."
+        click.echo(f"Token {token.id} ({token.name}) of {token.user.username} {done}")
+        return
+    if not username:
+        raise click.UsageError("Give a USERNAME (or --revoke ID).")
     user = session.scalars(sa.select(User).where(User.username == username)).first()
     if user is None:
         raise click.BadParameter(f"no user {username}")
-    click.echo(users.create_token(session, None, user, name))
+    if list_tokens:
+        for token in users.tokens_of(session, user):
+            last = token.last_used_at.isoformat(timespec="minutes") if token.last_used_at else "never"
+            click.echo(
+                f"{token.id}\t{token.name}\t{users.token_state(token)}\t"
+                f"expires {token.expires_at.isoformat(timespec='minutes')}\tlast used {last}"
+            )
+        return
+    try:
+        click.echo(users.create_token(session, None, user, name, days=days))
+    except DomainError as exc:
+        _fail(exc)
 
 
 @click.group("roster", help="Crew rosters (班组花名册).")

@@ -45,6 +45,11 @@ def make_engine(url: str, *, immediate: bool = False, **kwargs) -> sa.Engine:
     read and then writes after another process committed fails at once with
     "database is locked" (its snapshot is stale; busy_timeout cannot help).
     """
+    if sa.engine.make_url(url).get_backend_name() == "postgresql":
+        # A connection the server dropped (restart, failover) is noticed and replaced when it is
+        # taken from the pool, so the app recovers by itself; an unreachable server fails fast.
+        kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 5)
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)

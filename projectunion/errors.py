@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template, request
+import contextlib
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import Flask, current_app, g, render_template, request
+from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from projectunion.exceptions import DomainError
 from projectunion.i18n import _l
+from projectunion.ratelimit import AccountLocked
 
 TITLES = {
     400: _l("The request was not understood"),
@@ -19,6 +25,7 @@ TITLES = {
     413: _l("The file is too large"),
     429: _l("Too many requests"),
     500: _l("Something went wrong"),
+    503: _l("Out of service for a moment"),
 }
 
 MESSAGES = {
@@ -30,7 +37,14 @@ MESSAGES = {
     409: _l("This cannot be done in the current state."),
     429: _l("Too many requests: please wait a minute and try again."),
     500: _l("Something went wrong on our side. Please try again later."),
+    503: _l("The database cannot be reached just now. Nothing you did is lost; please try again in a minute."),
 }
+
+#: The errors of a database that is down, restarting or unreachable (or too busy to hand out a connection).
+UNAVAILABLE = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
+
+#: Seconds a client is asked to wait before trying again after a 503.
+RETRY_AFTER = 30
 
 
 def _wants_json() -> bool:
@@ -69,6 +83,32 @@ def render_error(status: int, message: str | None = None):
     )
 
 
+def _unavailable_message() -> str:
+    return str(MESSAGES[503])
+
+
+def _release_database() -> str | None:
+    """Give the broken connection back and keep the page from touching the database.
+
+    Returns the signed-in user's language if it is known without a query: the
+    page must not load the user (or its menu) from a database that is down.
+    """
+    user = g.get("_login_user")
+    locale = None
+    if user is not None and getattr(user, "is_authenticated", False):
+        locale = sa.inspect(user).dict.get("locale")
+    session: so.Session | None = g.get("db_session")
+    if session is not None:
+        try:
+            session.close()
+        except sa.exc.SQLAlchemyError:
+            current_app.logger.warning("Could not close the session of a failed request", exc_info=True)
+    from projectunion.auth import login_manager
+
+    g._login_user = login_manager.anonymous_user()
+    return locale if locale in current_app.config["LANGUAGES"] else None
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def refuse_oversized_body() -> None:
@@ -94,9 +134,24 @@ def init_app(app: Flask) -> None:
             str(_l("The form was open too long or came from another page. Go back, reload the page and try again.")),
         )
 
+    def database_unavailable(exc: Exception):
+        app.logger.error("The database is unavailable: %s", exc.__class__.__name__, exc_info=True)
+        locale = _release_database()
+        headers = {"Retry-After": str(RETRY_AFTER)}
+        with force_locale(locale) if locale else contextlib.nullcontext():
+            if _wants_json():
+                return {"error": {"code": "unavailable", "message": _unavailable_message()}}, 503, headers
+            body, status = render_error(503)
+        return body, status, headers
+
+    for error in UNAVAILABLE:
+        app.register_error_handler(error, database_unavailable)
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
+        if isinstance(exc, AccountLocked):
+            return render_error(429, exc.description)
         if _wants_json():
             return _api_http_error(exc, status)
         if status < 400:

@@ -239,7 +239,7 @@ def authenticate() -> User | Response:
         return _unauthorized(_("Send an API token in the header “Authorization: Bearer <token>”."), invalid=False)
     user = users.user_for_token(get_session(), token)
     if user is None:
-        return _unauthorized(_("This API token is not valid or has been revoked."), invalid=True)
+        return _unauthorized(_("This API token is not valid, has expired or has been revoked."), invalid=True)
     if g.get("api_locale") is None and user.locale in current_app.config["LANGUAGES"]:
         g.api_locale = user.locale
         flask_babel.refresh()

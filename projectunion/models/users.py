@@ -97,6 +97,8 @@ class ApiToken(Base):
     created_at: so.Mapped[dt.datetime] = so.mapped_column(Timestamp, default=utcnow)
     last_used_at: so.Mapped[dt.datetime | None] = so.mapped_column(Timestamp)
     revoked_at: so.Mapped[dt.datetime | None] = so.mapped_column(Timestamp)
+    #: A token is refused from this moment on; every token has one (at most a year ahead).
+    expires_at: so.Mapped[dt.datetime] = so.mapped_column(Timestamp)
 
     user: so.Mapped[User] = so.relationship()
 

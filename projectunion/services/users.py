@@ -11,7 +11,7 @@ import sqlalchemy.orm as so
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from projectunion import permissions
-from projectunion.exceptions import ValidationError
+from projectunion.exceptions import NotFound, ValidationError
 from projectunion.i18n import _l
 from projectunion.models import ApiToken, Contractor, Jurisdiction, Union, User
 from projectunion.models._columns import utcnow
@@ -86,25 +86,69 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: so.Session, actor: User | None, user: User, name: str = "api") -> str:
-    """A new bearer token for ``user``; the clear token is returned once and never stored."""
+#: A new token's lifetime unless asked otherwise, and the longest one may ask for.
+TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 365
+
+
+def create_token(
+    session: so.Session, actor: User | None, user: User, name: str = "api", *, days: int = TOKEN_DAYS
+) -> str:
+    """A new bearer token for ``user``, valid for ``days``; the clear token is returned once and never stored."""
     if actor is not None:
         permissions.require(permissions.can_manage_tokens_of(actor, user.id))
+    errors = {}
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        errors["name"] = _l("Give the token a name (at most 100 characters), e.g. what uses it.")
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        errors["days"] = _l("A token is valid for 1 to %(n)d days.", n=MAX_TOKEN_DAYS)
+    if errors:
+        raise ValidationError(errors)
     token = "pu_" + secrets.token_urlsafe(32)
     with unit_of_work(session):
-        record = ApiToken(user=user, name=name, token_hash=token_hash(token))
+        record = ApiToken(
+            user=user, name=name, token_hash=token_hash(token), expires_at=utcnow() + dt.timedelta(days=days)
+        )
         session.add(record)
         session.flush()
-        audit(session, actor, "create_token", record, user_id=user.id)
+        audit(session, actor, "create_token", record, user_id=user.id, name=name, expires_at=record.expires_at)
+    return token
+
+
+def token_state(token: ApiToken, now: dt.datetime | None = None) -> str:
+    """``active``, ``expired`` or ``revoked``: what the API would do with it now."""
+    if token.revoked_at is not None:
+        return "revoked"
+    return "expired" if _aware(token.expires_at) <= (now or utcnow()) else "active"
+
+
+def tokens_of(session: so.Session, user: User) -> list[ApiToken]:
+    """A user's tokens, newest first, revoked and expired ones included (they stay on record)."""
+    return list(session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
+
+
+def token_by_id(session: so.Session, actor: User | None, token_id: int) -> ApiToken:
+    """A token the actor may manage; any other id is not found, whether or not it exists."""
+    token = session.get(ApiToken, token_id)
+    if token is None or (actor is not None and not permissions.can_manage_tokens_of(actor, token.user_id)):
+        raise NotFound()
     return token
 
 
 def revoke_token(session: so.Session, actor: User | None, token: ApiToken) -> None:
+    """Refuse ``token`` from now on; revoking a revoked token changes nothing."""
     if actor is not None:
         permissions.require(permissions.can_manage_tokens_of(actor, token.user_id))
+    if token.revoked_at is not None:
+        return
     with unit_of_work(session):
         token.revoked_at = utcnow()
-        audit(session, actor, "revoke_token", token)
+        audit(session, actor, "revoke_token", token, user_id=token.user_id, name=token.name)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment  # SQLite hands back naive UTC
 
 
 #: How stale ``last_used_at`` may get: a busy integration does not write on every call.
@@ -114,24 +158,29 @@ TOKEN_USE_PRECISION = dt.timedelta(minutes=1)
 _TOKEN_USER = (
     sa.select(User, ApiToken.id, ApiToken.last_used_at)
     .join(ApiToken, ApiToken.user_id == User.id)
-    .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.is_active)
+    .where(
+        ApiToken.token_hash == sa.bindparam("token_hash"),
+        ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > sa.bindparam("now"),
+        User.is_active,
+    )
     .options(so.joinedload(User.jurisdiction))
 )
 
 
 def user_for_token(session: so.Session, token: str) -> User | None:
-    """The active user of a valid, unrevoked token; records when the token was last used.
+    """The active user of a valid token (unrevoked, unexpired); records when the token was last used.
 
     Called on every API request, so it is one prepared query; the time of use
     is written at most once a minute.
     """
-    row = session.execute(_TOKEN_USER, {"token_hash": token_hash(token)}).first()
+    now = utcnow()
+    row = session.execute(_TOKEN_USER, {"token_hash": token_hash(token), "now": now}).first()
     if row is None:
         return None
     user, token_id, last = row
-    now = utcnow()
-    if last is not None and last.tzinfo is None:  # SQLite hands back naive UTC
-        last = last.replace(tzinfo=dt.UTC)
+    if last is not None:
+        last = _aware(last)
     if last is None or now - last >= TOKEN_USE_PRECISION:
         with unit_of_work(session):
             session.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
