@@ -306,7 +306,7 @@ def error_summary(context) -> Markup:
         return Markup("")
     from flask import render_template
 
-    return Markup(render_template("_error_summary.html", problems=problems))
+    return Markup(render_template("_error_summary.html", problems=problems))  # nosec B704 # an autoescaped template
 
 
 #: The permission questions templates ask by name: ``can_manage_crew(current_user, crew)``.
