@@ -166,6 +166,9 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(demo.demo_command)
     app.cli.add_command(reporting_cli.stats_command)
+    from projectunion import backup
+
+    backup.init_app(app)
 
 
 def main() -> None:
