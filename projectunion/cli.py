@@ -169,6 +169,9 @@ def init_app(app: Flask) -> None:
     from projectunion import backup
 
     backup.init_app(app)
+    from projectunion import retention
+
+    retention.init_app(app)
 
 
 def main() -> None:
