@@ -172,6 +172,9 @@ def init_app(app: Flask) -> None:
     from projectunion import retention
 
     retention.init_app(app)
+    from projectunion import data_report
+
+    data_report.init_app(app)
 
 
 def main() -> None:
