@@ -72,8 +72,8 @@ def _columns(model, *leave_out: str) -> list[sa.Column]:
 
 def collect(session: so.Session, worker: Worker) -> dict[str, list[dict[str, Any]]]:
     """Every row about ``worker``, by section."""
-    person = {c.name: _plain(getattr(worker, c.key)) for c in _columns(Worker, "id_digest", "id_encrypted")}
-    person["id_number"] = protector().decrypt(worker.id_encrypted) if worker.id_encrypted else None
+    person = {"id_number": protector().decrypt(worker.id_encrypted) if worker.id_encrypted else None}
+    person.update({c.name: _plain(getattr(worker, c.key)) for c in _columns(Worker, "id_digest", "id_encrypted")})
     membership_ids = sa.select(Membership.id).where(Membership.worker_id == worker.id).scalar_subquery()
     wage_case_ids = sa.select(wage_case_workers.c.wage_case_id).where(wage_case_workers.c.worker_id == worker.id)
     return {
