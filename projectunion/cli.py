@@ -287,6 +287,15 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(demo.demo_command)
     app.cli.add_command(reporting_cli.stats_command)
+    from projectunion import backup
+
+    backup.init_app(app)
+    from projectunion import retention
+
+    retention.init_app(app)
+    from projectunion import data_report
+
+    data_report.init_app(app)
 
 
 def main() -> None:

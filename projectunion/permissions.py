@@ -454,3 +454,11 @@ def can_set_enrollment_target(user: User, jurisdiction: Jurisdiction) -> bool:
         and user.jurisdiction.level in ("city", "district")
         and user.jurisdiction.contains(jurisdiction)
     )
+
+
+# --- access requests: a person's data report -------------------------------------------
+
+
+def can_answer_access_requests(user: User) -> bool:
+    """Everything held about one person, full ID number included: administrators only."""
+    return can_act_everywhere(user)
