@@ -35,6 +35,9 @@ class Worker(Base):
     gender: so.Mapped[str] = so.mapped_column(choice("gender", ("M", "F")))
     region_code: so.Mapped[str] = so.mapped_column(sa.String(6))
     origin_province_code: so.Mapped[str] = so.mapped_column(sa.String(2), index=True)
+    #: False while the only source of the name is an anonymous QR application: an officer's
+    #: decision (approval or enrollment) confirms the person, and the name with it.
+    confirmed: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     created_at: so.Mapped[dt.datetime] = so.mapped_column(Timestamp, default=utcnow)
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
 

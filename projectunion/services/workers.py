@@ -57,12 +57,16 @@ def known_worker(
 ) -> Worker | None:
     """The worker with this ID number, with the new phone and trade; None if never seen.
 
-    Refuses a different name for the same number.
+    Refuses a different name for the same number, unless the stored name came only from an
+    anonymous QR application (an unconfirmed worker): a signed-in user's record confirms it.
     """
     worker = find_by_id_number(session, resident.number)
     if worker is None:
         return None
-    if worker.name != name:
+    if not worker.confirmed:
+        worker.name = name
+        worker.confirmed = True
+    elif worker.name != name:
         raise ValidationError(
             {"name": _l("This ID number is registered under another name (%(masked)s).", masked=mask_name(worker.name))}
         )

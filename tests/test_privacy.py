@@ -1,0 +1,170 @@
+"""Personal data that cannot be rebuilt, leaked or changed by strangers (issue 12).
+
+The anonymous join form is an oracle unless it answers alike for every number and
+changes nothing stored; masked numbers must not be rebuildable from what a page shows.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from projectunion.dates import today
+from projectunion.models import Membership, Worker
+from projectunion.services import join, memberships
+from projectunion.services import workers as worker_service
+from tests.factories import id_number
+from tests.views_support import sign_in, text
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    with client.session_transaction() as session:
+        session["locale"] = "en"
+
+
+@pytest.fixture
+def union(f):
+    return f.active_union(members=1)
+
+
+@pytest.fixture
+def officer(f, union):
+    return f.user("officer", unions=[union], jurisdiction=f.huancui)
+
+
+def form_data(number: str, name: str, phone: str = "139 0000 0001") -> dict:
+    return {"name": name, "id_number": number, "phone": phone, "trade": "", "consent": "y"}
+
+
+def answer(client, union, data) -> str:
+    """The page a visitor ends on after submitting, with the receipt code blanked out."""
+    response = client.post(f"/join/{join.join_token(union)}", data=data, follow_redirects=True)
+    assert response.status_code == 200
+    return re.sub(r"[0-9A-F]{8}", "RECEIPT", response.get_data(as_text=True))
+
+
+def worker_with(db_session, number: str) -> Worker | None:
+    return worker_service.find_by_id_number(db_session, number)
+
+
+# --- 5. the anonymous join form ---------------------------------------------------------
+
+
+def test_the_form_answers_alike_for_known_unknown_and_other_union_numbers(client, db_session, f, union):
+    elsewhere = f.active_union(members=1)
+    here = f.enroll(union, id_number=id_number(seq=501), name="王建国")
+    there = f.enroll(elsewhere, id_number=id_number(seq=502), name="李卫东")
+    pages = [
+        answer(client, union, form_data(id_number(seq=503), "张三")),  # nobody has this number
+        answer(client, union, form_data(id_number(seq=501), "张三")),  # a member here, wrong name
+        answer(client, union, form_data(id_number(seq=502), "李卫东")),  # a member elsewhere, right name
+    ]
+    assert pages[0] == pages[1] == pages[2]
+    for secret in ("王", "李", elsewhere.name, "another name", "already"):
+        assert secret not in pages[1] + pages[2]
+    assert here.worker.name == "王建国" and there.worker.name == "李卫东"
+
+
+def test_the_form_never_changes_a_stored_worker_the_officers_approval_does(client, db_session, f, union, officer):
+    other = f.active_union(members=1)
+    member = f.enroll(other, id_number=id_number(seq=511), name="赵铁柱", phone="13700000001")
+    worker = member.worker
+    answer(client, union, form_data(id_number(seq=511), "赵铁柱", phone="13900000099"))
+    db_session.refresh(worker)
+    assert (worker.name, worker.phone) == ("赵铁柱", "13700000001")
+    [application] = db_session.scalars(
+        sa.select(Membership).where(Membership.union_id == union.id, Membership.state == "pending")
+    )
+    assert join.applicant_phone(application) == "13900000099"
+    assert join.application_mismatches(application) == ("phone",)
+    memberships.decide(db_session, officer, application, approve=True, on=today())
+    assert worker.phone == "13900000099"
+
+
+def test_a_made_up_name_for_a_new_number_locks_nobody_out(client, db_session, f, union, officer):
+    number = id_number(seq=521)
+    answer(client, union, form_data(number, "冒名顶替", phone="13900000666"))
+    stranger = worker_with(db_session, number)
+    assert stranger is not None and not stranger.confirmed
+    # The real person applies elsewhere with the real name: not refused, nothing of the other name shown.
+    second = f.active_union(members=1)
+    page = answer(client, second, form_data(number, "真名", phone="13900000777"))
+    assert "Application received" in page and "冒" not in page
+    # An officer enrolling the real person is not refused either, and the record takes the real name.
+    enrolled = memberships.enroll(
+        db_session, f.admin, f.active_union(members=1), id_number=number, name="真名", joined_on=today()
+    )
+    assert (enrolled.worker.name, enrolled.worker.confirmed) == ("真名", True)
+
+
+def test_approving_an_application_for_a_new_number_sets_the_name_and_phone(client, db_session, union, officer):
+    number = id_number(seq=531)
+    answer(client, union, form_data(number, "新工人", phone="13900000531"))
+    application = db_session.scalars(
+        sa.select(Membership).where(Membership.union_id == union.id, Membership.state == "pending")
+    ).one()
+    assert application.worker.phone is None
+    memberships.decide(db_session, officer, application, approve=True, on=today())
+    assert (application.worker.name, application.worker.phone, application.worker.confirmed) == (
+        "新工人",
+        "13900000531",
+        True,
+    )
+
+
+def test_the_officers_queue_shows_what_was_typed_and_flags_a_mismatch(client, db_session, f, union, officer):
+    f.enroll(union, id_number=id_number(seq=541), name="孙大山")
+    m = f.enroll(f.active_union(members=1), id_number=id_number(seq=542), name="周小河")
+    memberships.end_membership(db_session, f.admin, m, "left_site", on=today())
+    answer(client, union, form_data(id_number(seq=542), "周小湖", phone="13900000542"))
+    again = form_data(id_number(seq=542), "另一个人", phone="13900000543")
+    answer(client, union, again)
+    sign_in(client, officer)
+    page = text(client.get(f"/unions/{union.id}?tab=pending"))
+    assert "周小湖" in page and "139 0000 0542".replace(" ", "") in page
+    assert "The name typed differs from the name on record" in page
+    assert "submitted again with other details" in page
+
+
+def test_the_receipt_status_never_names_another_union_nor_the_stored_name(client, db_session, f, union):
+    other = f.active_union(members=1)
+    f.enroll(other, id_number=id_number(seq=551), name="钱多多")
+    submitted = join.submit_application(
+        db_session, union, name="钱多多", id_number=id_number(seq=551), phone="13900000551", consent=True
+    )
+    page = text(client.get(f"/join/status?code={submitted.membership.receipt_code}"))
+    assert union.name in page and other.name not in page and "钱" not in page
+
+
+def test_status_by_id_number_and_phone_one_answer_for_every_miss(client, db_session, union, officer):
+    number = id_number(seq=561)
+    submitted = join.submit_application(
+        db_session, union, name="吴一", id_number=number, phone="13900000561", consent=True
+    )
+    found = client.post("/join/status", data={"id_number": number, "phone": "139-0000-0561"})
+    assert found.status_code == 200 and submitted.membership.receipt_code in text(found)
+    misses = [
+        client.post("/join/status", data={"id_number": number, "phone": "13900000562"}),  # wrong phone
+        client.post("/join/status", data={"id_number": id_number(seq=562), "phone": "13900000561"}),  # unknown
+    ]
+    assert {r.status_code for r in misses} == {404}
+    assert misses[0].get_data(as_text=True) == misses[1].get_data(as_text=True)
+    memberships.decide(db_session, officer, submitted.membership, approve=True, on=today())
+    card = text(client.post("/join/status", data={"id_number": number, "phone": "13900000561"}))
+    assert "Show my member card" in card
+
+
+def test_a_member_enrolled_by_an_officer_opens_the_card_with_id_number_and_phone(client, f, union):
+    m = f.enroll(union, id_number=id_number(seq=571), name="郑二", phone="13900000571")
+    page = client.post("/join/status", data={"id_number": id_number(seq=571), "phone": "13900000571"})
+    assert join.card_token(m) in page.get_data(as_text=True)
+
+
+def test_the_application_records_the_notice_version_and_time_of_consent(client, db_session, union):
+    answer(client, union, form_data(id_number(seq=581), "冯三"))
+    application = db_session.scalars(sa.select(Membership).where(Membership.receipt_code.is_not(None))).one()
+    assert application.consent == "qr" and application.consent_notice == join.NOTICE_VERSION
+    assert application.consented_at is not None
