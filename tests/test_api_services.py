@@ -26,8 +26,9 @@ def test_find_a_worker_by_the_full_id_number(f, admin, as_user):
     assert worker == {
         "id": member.worker_id,
         "name": "赵六",
-        "id_number_masked": number[:3] + "*" * 11 + number[-4:],
+        "id_number_masked": number[:2] + "*" * 14 + number[-2:],
         "gender": "M" if int(number[16]) % 2 else "F",
+        "birth_year": 1979,
         "birth_date": "1979-12-09",
         "origin_province": "河南省",
         "origin_province_code": "41",

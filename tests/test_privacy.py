@@ -6,14 +6,18 @@ changes nothing stored; masked numbers must not be rebuildable from what a page 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 import sqlalchemy as sa
+from babel import dates as babel_dates
+from stdnum import numdb
 
+from projectunion import permissions
 from projectunion.dates import today
 from projectunion.models import Membership, Worker
-from projectunion.services import join, memberships
+from projectunion.services import crews, join, memberships
 from projectunion.services import workers as worker_service
 from tests.factories import id_number
 from tests.views_support import sign_in, text
@@ -168,3 +172,105 @@ def test_the_application_records_the_notice_version_and_time_of_consent(client, 
     application = db_session.scalars(sa.select(Membership).where(Membership.receipt_code.is_not(None))).one()
     assert application.consent == "qr" and application.consent_notice == join.NOTICE_VERSION
     assert application.consented_at is not None
+
+
+# --- 4. masked numbers that cannot be rebuilt -------------------------------------------
+
+MIN_CANDIDATES = 1000
+_MASK = re.compile(r"([0-9]{0,17})\*{4,}([0-9X]{0,4})")
+
+
+def _county_codes(province: str) -> list[str]:
+    (node,) = [n for n in numdb.get("cn/loc").prefixes if n[1] == province]
+    return [province + child[1] for child in node[4] if "county" in child[3]]
+
+
+def _dates_shown(day: dt.date) -> list[str]:
+    shown = [day.isoformat(), f"{day.year}/{day.month}/{day.day}", f"{day.year}年{day.month}月{day.day}日"]
+    for locale in ("en", "zh_Hans_CN"):
+        shown += [babel_dates.format_date(day, fmt, locale=locale) for fmt in ("short", "medium", "long", "full")]
+    return shown
+
+
+def candidates(shown: str, worker: Worker, number: str) -> int:
+    """How many ID numbers fit what ``shown`` (a page, an export, an API answer) tells about the worker.
+
+    Unknown parts: the county (fixed when its name is shown, else every county of the province
+    that fits the mask), the birth day (fixed when the date is shown, 365 days with the year
+    shown, two years with only the age), the sequence digits the mask hides; a shown check
+    character keeps one combination in eleven.
+    """
+    if number in shown:
+        return 1
+    masks = [m for m in _MASK.finditer(shown) if number.startswith(m.group(1)) and number.endswith(m.group(2))]
+    assert masks, "the worker's masked number is shown"
+    prefix = max((m.group(1) for m in masks), key=len)
+    suffix = max((m.group(2) for m in masks), key=len)
+    county = next(
+        (props["county"] for _c, props in numdb.get("cn/loc").info(worker.region_code)[1:] if "county" in props), ""
+    )
+    county_name = re.sub(r"^\[[0-9-]*\]", "", county)
+    if county_name and county_name in shown:
+        counties = 1
+    else:
+        counties = sum(1 for code in _county_codes(number[:2]) if code.startswith(prefix[:6]))
+    if any(text_ in shown for text_ in _dates_shown(worker.birth_date)):
+        days = 1
+    elif str(worker.birth_date.year) in shown:
+        days = 365
+    else:
+        days = 730
+    hidden_sequence = 3 - max(0, len(suffix) - 1)
+    return counties * days * 10**hidden_sequence // (11 if suffix else 1)
+
+
+@pytest.fixture
+def someone(f, union):
+    """A worker from a small county-rich province's capital, born on a telling day."""
+    number = id_number(region="371002", birth=dt.date(1966, 4, 17), seq=187)
+    return f.enroll(union, id_number=number, name="陈七斤", phone="13900000187"), number
+
+
+def _without_reveal(f, union, role):
+    company = None
+    if role == "contractor":
+        company = f.contractor()
+        boss = f.user("contractor", contractor=company)
+        return boss, company
+    if role == "officer":
+        return f.user("officer", unions=[union], jurisdiction=f.huancui), None
+    if role == "union_staff":
+        return f.user("union_staff", jurisdiction=f.city), None
+    return f.user("city_staff"), None
+
+
+@pytest.mark.parametrize("role", ["officer", "union_staff", "city_staff", "contractor"])
+def test_nothing_shown_without_the_reveal_right_rebuilds_the_number(
+    client, db_session, f, union, someone, role, as_user
+):
+    member, number = someone
+    worker = member.worker
+    user, company = _without_reveal(f, union, role)
+    if company is not None:
+        crew = crews.create_crew(db_session, user, company, name="木工班", created_on=dt.date(2024, 1, 1))
+        crews.add_member(db_session, user, crew, id_number=number, name="陈七斤", joined_on=dt.date(2024, 1, 2))
+    assert not permissions.can_reveal_id(user)
+    sign_in(client, user)
+    answers = {
+        "page": client.get(f"/workers/{worker.id}").get_data(as_text=True),
+        "list": client.get("/workers/?q=陈七斤").get_data(as_text=True),
+        "api": as_user(user).get(f"/workers/{worker.id}").get_data(as_text=True),
+    }
+    if permissions.can_view_reports(user):
+        export = client.get("/dashboard/list.csv?metric=active_members&from=2024-01-01&to=2024-12-31")
+        answers["export"] = export.get_data().decode("utf-8-sig")
+    assert "陈七斤" in answers["page"] and "陈七斤" in answers["list"]
+    for where, shown in answers.items():
+        assert candidates(shown, worker, number) >= MIN_CANDIDATES, where
+
+
+def test_who_may_reveal_sees_the_birth_date_and_the_county(client, f, union, someone):
+    member, number = someone
+    sign_in(client, f.user("officer", unions=[union], jurisdiction=f.huancui, can_reveal_id=True))
+    page = text(client.get(f"/workers/{member.worker.id}"))
+    assert "环翠区" in page and "1966" in page and candidates(page, member.worker, number) < MIN_CANDIDATES

@@ -11,7 +11,7 @@ from projectunion import permissions
 from projectunion.api.common import get_or_404
 from projectunion.api.core import operation
 from projectunion.api.memberships import EndReason, MembershipState
-from projectunion.api.schema import Answer, Choice, Date, Id, Listing, Page, Query, Text, described
+from projectunion.api.schema import Answer, Choice, Date, Facts, Id, Listing, Page, Query, Text, described
 from projectunion.db import get_session
 from projectunion.exceptions import ValidationError
 from projectunion.i18n import _l
@@ -20,7 +20,7 @@ from projectunion.models import Worker as WorkerRow
 from projectunion.realname import PROVINCES, RealNameError, parse_id_number
 from projectunion.services import workers
 
-MaskedIdNumber = Text(18, example="411***********123X")
+MaskedIdNumber = Text(18, example="41**************3X")
 
 
 class WorkerMembership(Answer):
@@ -39,7 +39,10 @@ class Worker(Answer, json_schema_extra=described(_l("One real person; the full I
     name: Text(50)
     id_number_masked: MaskedIdNumber = Field(validation_alias="id_masked")
     gender: Choice(("M", "F"))
-    birth_date: Date
+    birth_year: int = Field(description=_l("Year of birth, from the ID number."))
+    birth_date: Date | None = Field(
+        description=_l("Only for those who may reveal the full number; null for everyone else.")
+    )
     origin_province: Annotated[Text(20), BeforeValidator(lambda code: PROVINCES.get(code, code))] = Field(
         validation_alias="origin_province_code", description=_l("Province of origin, from the ID number.")
     )
@@ -73,7 +76,7 @@ def find_worker(actor: User, query: WorkerQuery):
         raise ValidationError({"id_number": exc.message}) from None
     worker = workers.find_by_id_number(session, resident.number)
     found = worker is not None and permissions.can_view_worker(session, actor, worker)
-    return Listing([worker] if found else [], None)
+    return Listing([as_seen_by(actor, worker)] if found else [], None)
 
 
 @operation("GET", "/workers/{worker_id}", tag="workers", summary=_l("One worker and every membership"), response=Worker)
@@ -81,4 +84,11 @@ def get_worker(actor: User, worker_id: int):
     session = get_session()
     worker = get_or_404(WorkerRow, worker_id, WITH_MEMBERSHIPS)
     permissions.require_visible(actor, worker, session)
-    return worker
+    return as_seen_by(actor, worker)
+
+
+def as_seen_by(actor: User, worker: WorkerRow) -> Facts:
+    """The birth date with the county in the number and the mask leaves too few candidates:
+    only those who may reveal the number see the day."""
+    may_reveal = permissions.can_reveal_id(actor)
+    return Facts(worker, birth_year=worker.birth_date.year, birth_date=worker.birth_date if may_reveal else None)

@@ -14,9 +14,13 @@ from projectunion.realname import PROVINCES
 _YEARS = re.compile(r"^\[[0-9-]*\]")
 
 
-def origin(worker: Worker) -> str:
-    """Province and county of the place that issued the ID number, e.g. 河南省 浉河区."""
+def origin(worker: Worker, *, county: bool = False) -> str:
+    """The province of the place that issued the ID number; with ``county`` (for those who may
+    reveal the number) the county too, e.g. 河南省 浉河区. The county with the birth date and
+    the masked number would leave only a few candidates for the full number."""
     parts = [PROVINCES.get(worker.origin_province_code, worker.origin_province_code)]
+    if not county:
+        return parts[0]
     for _code, props in numdb.get("cn/loc").info(worker.region_code)[1:]:
         if "county" in props:
             parts.append(_YEARS.sub("", props["county"]))

@@ -53,16 +53,18 @@ def index():
 
 def _page(worker: Worker, revealed: str | None = None, reveal_form: RevealForm | None = None):
     session = get_session()
+    may_reveal = permissions.can_reveal_id(current_user)
     return render_template(
         "workers/show.html",
         worker=worker,
         age=age_on(worker.birth_date, today()),
-        origin=queries.origin(worker),
+        birth_date=worker.birth_date if may_reveal else None,
+        origin=queries.origin(worker, county=may_reveal),
         history=queries.memberships(session, worker),
         crews=queries.crews(session, worker),
         wage_cases=queries.wage_cases(session, worker),
         services=queries.services(session, worker),
-        can_reveal=permissions.can_reveal_id(current_user),
+        can_reveal=may_reveal,
         can_edit=permissions.can_edit_workers(current_user),
         revealed=revealed,
         reveal_form=reveal_form or RevealForm(),
