@@ -282,6 +282,7 @@ class IdProtector:
         if len(material) < 32:
             raise ValueError("ID protection key material must be at least 32 bytes")
         self._hmac_key = self._derive(material, b"projectunion id-number digest")
+        self._phone_key = self._derive(material, b"projectunion phone digest")
         fernet_key = self._derive(material, b"projectunion id-number encryption")
         self._fernet = Fernet(base64.urlsafe_b64encode(fernet_key))
 
@@ -300,3 +301,16 @@ class IdProtector:
 
     def decrypt(self, token: str) -> str:
         return self._fernet.decrypt(token.encode("ascii")).decode()
+
+    def phone_digest(self, phone: str) -> str:
+        """Keyed digest of a normalised phone, for an exact look-up (its own key: a phone is guessable)."""
+        return hmac.new(self._phone_key, phone.encode(), hashlib.sha256).hexdigest()
+
+    def encrypt_phone(self, phone: str) -> str:
+        return self._fernet.encrypt(phone.encode()).decode("ascii")
+
+    def phone_columns(self, phone: str | None) -> dict[str, str | None]:
+        """The stored form of a phone (``workers.phone_encrypted``, ``workers.phone_digest``)."""
+        if not phone:
+            return {"phone_encrypted": None, "phone_digest": None}
+        return {"phone_encrypted": self.encrypt_phone(phone), "phone_digest": self.phone_digest(phone)}

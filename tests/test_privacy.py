@@ -19,6 +19,7 @@ from projectunion.dates import today
 from projectunion.models import Membership, Worker
 from projectunion.services import crews, join, memberships
 from projectunion.services import workers as worker_service
+from tests.databases import empty_database
 from tests.factories import id_number
 from tests.views_support import sign_in, text
 
@@ -27,6 +28,12 @@ from tests.views_support import sign_in, text
 def english(client):
     with client.session_transaction() as session:
         session["locale"] = "en"
+
+
+@pytest.fixture
+def scratch_url():
+    with empty_database("pu_priv") as url:
+        yield url
 
 
 @pytest.fixture
@@ -41,6 +48,11 @@ def officer(f, union):
 
 def form_data(number: str, name: str, phone: str = "139 0000 0001") -> dict:
     return {"name": name, "id_number": number, "phone": phone, "trade": "", "consent": "y"}
+
+
+def lookup(number: str, phone: str) -> dict:
+    """The status form by ID number and phone (its fields are prefixed: the join form is on the same page)."""
+    return {"lookup-id_number": number, "lookup-phone": phone}
 
 
 def answer(client, union, data) -> str:
@@ -148,22 +160,22 @@ def test_status_by_id_number_and_phone_one_answer_for_every_miss(client, db_sess
     submitted = join.submit_application(
         db_session, union, name="吴一", id_number=number, phone="13900000561", consent=True
     )
-    found = client.post("/join/status", data={"id_number": number, "phone": "139-0000-0561"})
+    found = client.post("/join/status", data=lookup(number, "139-0000-0561"))
     assert found.status_code == 200 and submitted.membership.receipt_code in text(found)
     misses = [
-        client.post("/join/status", data={"id_number": number, "phone": "13900000562"}),  # wrong phone
-        client.post("/join/status", data={"id_number": id_number(seq=562), "phone": "13900000561"}),  # unknown
+        client.post("/join/status", data=lookup(number, "13900000562")),  # wrong phone
+        client.post("/join/status", data=lookup(id_number(seq=562), "13900000561")),  # unknown
     ]
     assert {r.status_code for r in misses} == {404}
     assert misses[0].get_data(as_text=True) == misses[1].get_data(as_text=True)
     memberships.decide(db_session, officer, submitted.membership, approve=True, on=today())
-    card = text(client.post("/join/status", data={"id_number": number, "phone": "13900000561"}))
+    card = text(client.post("/join/status", data=lookup(number, "13900000561")))
     assert "Show my member card" in card
 
 
 def test_a_member_enrolled_by_an_officer_opens_the_card_with_id_number_and_phone(client, f, union):
     m = f.enroll(union, id_number=id_number(seq=571), name="郑二", phone="13900000571")
-    page = client.post("/join/status", data={"id_number": id_number(seq=571), "phone": "13900000571"})
+    page = client.post("/join/status", data=lookup(id_number(seq=571), "13900000571"))
     assert join.card_token(m) in page.get_data(as_text=True)
 
 
@@ -274,3 +286,57 @@ def test_who_may_reveal_sees_the_birth_date_and_the_county(client, f, union, som
     sign_in(client, f.user("officer", unions=[union], jurisdiction=f.huancui, can_reveal_id=True))
     page = text(client.get(f"/workers/{member.worker.id}"))
     assert "环翠区" in page and "1966" in page and candidates(page, member.worker, number) < MIN_CANDIDATES
+
+
+# --- 8. personal data in logs and at rest ------------------------------------------------
+
+
+def test_phones_are_stored_encrypted_and_found_by_their_digest(db_session, f, union):
+    m = f.enroll(union, id_number=id_number(seq=601), name="褚四", phone="13900000601")
+    stored = db_session.execute(sa.text("SELECT * FROM workers WHERE id = :id"), {"id": m.worker_id}).mappings().one()
+    assert "13900000601" not in " ".join(str(v) for v in stored.values())
+    assert m.worker.phone == "13900000601"
+
+
+def test_look_ups_by_id_number_or_phone_never_put_them_in_an_address(client, f, union, as_user):
+    number = id_number(seq=611)
+    f.enroll(union, id_number=number, name="卫五", phone="13900000611")
+    staff = f.user("union_staff", jurisdiction=f.city)
+    sign_in(client, staff)
+    addresses = []
+    for q in (number, "139 0000 0611"):
+        response = client.post("/workers/", data={"q": q})
+        assert response.status_code == 200 and "卫五" in text(response)
+        addresses.append(response.request.url)
+        leaked = client.get("/workers/", query_string={"q": q})  # typed into the address: not searched
+        assert leaked.status_code == 302 and "q=" not in leaked.location
+    assert all(number not in a and "0611" not in a for a in addresses)
+    api = as_user(staff)
+    assert api.get("/workers", id_number=number).status_code in (404, 405)
+    (found,) = api.post("/workers/lookup", json={"id_number": number}).get_json()["items"]
+    assert found["name"] == "卫五"
+
+
+def test_the_migration_encrypts_the_phones_stored_in_clear(scratch_url, app):
+    from projectunion import migrate
+    from projectunion.realname import IdProtector
+
+    migrate.upgrade(scratch_url, "0008")
+    engine = sa.create_engine(scratch_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO workers (id, id_digest, id_encrypted, id_masked, id_last4, name, phone, birth_date,"
+                    " gender, region_code, origin_province_code, created_at, updated_at) VALUES (1, 'd', 'x',"
+                    " '371***********123X', '123X', '蒋六', '13900000621', '1980-01-01', 'M', '371002', '37',"
+                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+        migrate.upgrade(scratch_url)
+        with engine.connect() as conn:
+            row = conn.execute(sa.text("SELECT * FROM workers")).mappings().one()
+    finally:
+        engine.dispose()
+    assert "phone" not in row and row["id_masked"] == "37**************3X"
+    assert IdProtector(app.config["DATA_KEY"]).decrypt(row["phone_encrypted"]) == "13900000621"

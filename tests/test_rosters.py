@@ -275,7 +275,7 @@ def test_commit_registers_workers_in_the_crew_and_never_makes_them_members(f, db
     assert (result.committed, result.created, result.new_workers) == (True, 2, 2)
     assert count(db_session, Membership) == 0
     worker = members(db_session, crew)["工人1"].worker
-    assert worker.id_masked == id_number(seq=1)[:3] + "*" * 11 + id_number(seq=1)[-4:]
+    assert worker.id_masked == id_number(seq=1)[:2] + "*" * 14 + id_number(seq=1)[-2:]
     assert worker.birth_date == dt.date(1985, 3, 4)
     assert members(db_session, crew)["工人1"].joined_on == dt.date(2024, 3, 1)
     audit = db_session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "import_roster")).one()

@@ -103,12 +103,13 @@ def test_worker_search(client, f, history):
     sign_in(client, f.user("union_staff", jurisdiction=f.huancui))
 
     def found(q: str) -> bool:
-        return "张伟" in text(client.get("/workers/", query_string={"q": q}))
+        return "张伟" in text(client.post("/workers/", data={"q": q}, follow_redirects=True))
 
     assert found("张")
     assert found(NUMBER[-4:])
     assert found(NUMBER)  # the full number is looked up by its digest
-    assert found("1381234")
+    assert found("138 1234 5678")  # the whole phone, by its digest
+    assert not found("1381234")  # phones are encrypted: no partial match
     assert not found("李")
     page = text(client.get("/workers/"))
     assert regional.name in page  # where the worker is active now

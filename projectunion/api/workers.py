@@ -11,7 +11,7 @@ from projectunion import permissions
 from projectunion.api.common import get_or_404
 from projectunion.api.core import operation
 from projectunion.api.memberships import EndReason, MembershipState
-from projectunion.api.schema import Answer, Choice, Date, Facts, Id, Listing, Page, Query, Text, described
+from projectunion.api.schema import Answer, Choice, Date, Facts, Id, Listing, Page, Request, Text, described
 from projectunion.db import get_session
 from projectunion.exceptions import ValidationError
 from projectunion.i18n import _l
@@ -52,7 +52,7 @@ class Worker(Answer, json_schema_extra=described(_l("One real person; the full I
     memberships: list[WorkerMembership] = Field(description=_l("Every membership, oldest first."))
 
 
-class WorkerQuery(Query):
+class WorkerLookup(Request):
     id_number: Text(40) = Field(description=_l("The 18-character resident ID number."))
 
 
@@ -60,18 +60,21 @@ WITH_MEMBERSHIPS = so.selectinload(WorkerRow.memberships).joinedload(Membership.
 
 
 @operation(
-    "GET",
-    "/workers",
+    "POST",
+    "/workers/lookup",
     tag="workers",
     summary=_l("Find a worker by the full ID number"),
-    description=_l("Exact look-up; an empty list when nobody in your scope has this number."),
+    description=_l(
+        "Exact look-up; an empty list when nobody in your scope has this number. The number goes in the "
+        "body (POST), never in a URL, so that no access log holds it."
+    ),
     response=Page[Worker],
-    query=WorkerQuery,
+    body=WorkerLookup,
 )
-def find_worker(actor: User, query: WorkerQuery):
+def find_worker(actor: User, body: WorkerLookup):
     session = get_session()
     try:
-        resident = parse_id_number(query.id_number)
+        resident = parse_id_number(body.id_number)
     except RealNameError as exc:
         raise ValidationError({"id_number": exc.message}) from None
     worker = workers.find_by_id_number(session, resident.number)

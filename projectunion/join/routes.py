@@ -121,7 +121,7 @@ def apply(token: str):
         has_crews=bool(site_crews),
         trades=common_trades(),
         receipt_form=ReceiptForm(formdata=None),
-        person_form=PersonLookupForm(formdata=None),
+        person_form=PersonLookupForm(formdata=None, prefix="lookup"),
     )
 
 
@@ -131,7 +131,7 @@ def status():
     """A worker comes back to see where the application stands: by the receipt code, or by the
     ID number with the phone given (sent by POST). Either unknown gets one and the same answer."""
     form = ReceiptForm(request.args)
-    person_form = PersonLookupForm(formdata=request.form if request.method == "POST" else None)
+    person_form = PersonLookupForm(formdata=request.form if request.method == "POST" else None, prefix="lookup")
     membership = None
     lookup = None
     if request.method == "POST":
@@ -148,7 +148,7 @@ def status():
             membership = lookup()
         except NotFound as exc:
             message = str(exc.message)
-            blank = PersonLookupForm(formdata=None)  # what was typed is not echoed back
+            blank = PersonLookupForm(formdata=None, prefix="lookup")  # what was typed is not echoed back
             return render_template(
                 "join/status.html", form=form, person_form=blank, membership=None, not_found=message
             ), 404

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from projectunion import permissions, scopes
@@ -11,24 +11,47 @@ from projectunion.db import get_session
 from projectunion.exceptions import DomainError
 from projectunion.i18n import _
 from projectunion.models import Membership, Worker
-from projectunion.realname import RealNameError, age_on, parse_id_number
+from projectunion.realname import RealNameError, age_on, normalize_phone, parse_id_number
 from projectunion.services import workers as worker_service
 from projectunion.unions.queries import worker_search
 from projectunion.web import apply_errors, flash_done, get_or_404, paginate, visible_or_404
 from projectunion.workers import bp, queries
-from projectunion.workers.forms import ContactForm, RevealForm
+from projectunion.workers.forms import ContactForm, RevealForm, SearchForm
 
 
-@bp.get("/")
+def _private_term(q: str) -> bool:
+    """A full ID number or a whole phone: searched only through POST, so no access log holds it."""
+    try:
+        parse_id_number(q)
+    except RealNameError:
+        pass
+    else:
+        return True
+    try:
+        return normalize_phone(q) is not None
+    except RealNameError:
+        return False
+
+
+@bp.route("/", methods=["GET", "POST"])
 def index():
+    """The workers in scope; a name or the last ID digits by GET, a full ID number or phone by POST."""
     session = get_session()
-    q = request.args.get("q", "").strip()
+    if request.method == "POST":
+        form = SearchForm()
+        q = (form.q.data or "").strip() if form.validate() else ""
+        if not _private_term(q):
+            return redirect(url_for("workers.index", q=q or None))
+    else:
+        q = request.args.get("q", "").strip()
+        if _private_term(q):
+            flash(_("Search for a full ID number or phone with the search box: it is not sent in the address."), "error")
+            return redirect(url_for("workers.index"))
     query = (
         sa.select(Worker)
         .where(scopes.visible_workers(current_user, Worker.id))
         .order_by(Worker.id.desc())
     )
-    exact = None
     if q:
         try:
             number = parse_id_number(q).number

@@ -136,9 +136,10 @@ def _preview(session: so.Session, crew: Crew, data: bytes, on: dt.date) -> Roste
             first_seen[row.digest] = row.row
 
     known: dict[str, tuple[int, str, str | None, str | None]] = {}
-    for worker_id, worker_digest, name, phone, trade in _workers_by_digest(
-        session, list(first_seen), Worker.id, Worker.id_digest, Worker.name, Worker.phone, Worker.trade
+    for worker_id, worker_digest, name, phone_encrypted, trade in _workers_by_digest(
+        session, list(first_seen), Worker.id, Worker.id_digest, Worker.name, Worker.phone_encrypted, Worker.trade
     ):
+        phone = protector().decrypt(phone_encrypted) if phone_encrypted else None
         known[worker_digest] = (worker_id, name, phone, trade)
 
     members = dict(
@@ -250,7 +251,8 @@ def _write(session: so.Session, actor: User, crew: Crew, result: RosterResult, o
         new_phone = row.phone if row.phone is not None else phone
         new_trade = row.trade if row.trade is not None else trade
         if (new_phone, new_trade) != (phone, trade):
-            updates.append({"id": row.worker_id, "phone": new_phone, "trade": new_trade, "updated_at": now})
+            stored_phone = protector().phone_columns(new_phone)
+            updates.append({"id": row.worker_id, **stored_phone, "trade": new_trade, "updated_at": now})
     for chunk in chunks(updates):
         session.execute(sa.update(Worker), chunk)
     joining = [
@@ -298,7 +300,7 @@ def _insert_workers(session: so.Session, rows: list[RosterRow]) -> None:
                 "id_masked": r.masked,
                 "id_last4": r.id_number[-4:],
                 "name": r.name,
-                "phone": r.phone,
+                **p.phone_columns(r.phone),
                 "trade": r.trade,
                 "birth_date": r.resident.birth_date,
                 "gender": r.resident.gender,
