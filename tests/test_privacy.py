@@ -340,3 +340,47 @@ def test_the_migration_encrypts_the_phones_stored_in_clear(scratch_url, app):
         engine.dispose()
     assert "phone" not in row and row["id_masked"] == "37**************3X"
     assert IdProtector(app.config["DATA_KEY"]).decrypt(row["phone_encrypted"]) == "13900000621"
+
+
+# --- 9. rights follow the current membership; a contractor sees its own records -----------
+
+
+def test_district_staff_keep_reading_a_member_who_moved_away_but_no_longer_edit_or_reveal(client, db_session, f, union):
+    m = f.enroll(union, id_number=id_number(seq=701), name="韩七", phone="13900000701")
+    elsewhere = f.regional_union(town=f.wendeng_town)
+    memberships.transfer_membership(db_session, f.admin, m, elsewhere, on=dt.date(2024, 6, 1))
+    former = f.user("union_staff", jurisdiction=f.huancui, can_reveal_id=True)
+    sign_in(client, former)
+    page = client.get(f"/workers/{m.worker_id}")
+    assert page.status_code == 200 and union.name in text(page) and elsewhere.name in text(page)
+    assert "Reveal the full ID number" not in text(page) and "Edit contact details" not in text(page)
+    assert client.post(f"/workers/{m.worker_id}/reveal", data={"reason": "x"}).status_code == 403
+    assert client.post(f"/workers/{m.worker_id}/contact", data={"phone": "13900000799"}).status_code == 403
+    assert m.worker.phone == "13900000701"
+    current = f.user("union_staff", jurisdiction=f.wendeng_town.parent, can_reveal_id=True)
+    sign_in(client, current)
+    assert "Reveal the full ID number" in text(client.get(f"/workers/{m.worker_id}"))
+    assert client.post(f"/workers/{m.worker_id}/contact", data={"phone": "13900000799"}).status_code == 302
+    assert m.worker.phone == "13900000799"
+
+
+def test_a_contractor_claiming_a_worker_sees_only_its_own_record_and_changes_only_it(
+    client, db_session, f, union, as_user
+):
+    number = id_number(seq=711)
+    m = f.enroll(union, id_number=number, name="杨八", phone="13900000711")
+    company = f.contractor()
+    boss = f.user("contractor", contractor=company)
+    crew = crews.create_crew(db_session, boss, company, name="一人班", created_on=dt.date(2024, 1, 1))
+    member = crews.add_member(
+        db_session, boss, crew, id_number=number, name="杨八", phone="13900000000", joined_on=dt.date(2024, 4, 1)
+    )
+    assert m.worker.phone == "13900000711" and member.phone == "13900000000"
+    sign_in(client, boss)
+    page = text(client.get(f"/workers/{m.worker_id}"))
+    assert "一人班" in page and union.name not in page and "13900000711" not in page
+    assert "13900000000" in page
+    answer_ = as_user(boss).get(f"/workers/{m.worker_id}").get_json()
+    assert answer_["memberships"] == [] and answer_["phone"] == "13900000000"
+    listed = text(client.get("/workers/"))
+    assert "13900000000" in listed and "13900000711" not in listed

@@ -320,8 +320,9 @@ def test_an_updated_roster_updates_phones_and_trades_and_records_who_left(db_ses
     assert (result.created, result.updated, result.left) == (1, 2, 1)
     now = members(db_session, crew)
     assert sorted(now) == ["工人1", "工人2", "工人4"]
-    assert now["工人1"].worker.phone == "13999999999"
-    assert now["工人2"].worker.trade == "架子工"
+    assert now["工人1"].phone == "13999999999"  # the crew's own record
+    assert now["工人2"].trade == "架子工"
+    assert (now["工人1"].worker.phone, now["工人2"].worker.trade) == ("13800000001", "钢筋工")  # shared: unchanged
     gone = next(m for m in crews.member_history(db_session, crew) if m.worker.name == "工人3")
     assert (gone.joined_on, gone.left_on) == (dt.date(2024, 3, 1), today())
     assert crew.leader_worker_id is None

@@ -1,4 +1,4 @@
-"""masks that cannot be rebuilt; phones encrypted; applications keep what the applicant typed; workers confirmed by an officer; consent records
+"""masks that cannot be rebuilt; phones encrypted; crews keep their own contact records; applications keep what the applicant typed; workers confirmed by an officer; consent records
 
 Revision ID: 0903
 Revises: 0008
@@ -62,6 +62,15 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("phone_digest", sa.String(length=64), nullable=True))
         batch_op.create_index(batch_op.f("ix_workers_phone_digest"), ["phone_digest"], unique=False)
     _encrypt_phones()
+    # A crew keeps its own record of its members' phone and trade, starting from the shared one.
+    with op.batch_alter_table("crew_members", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("phone_encrypted", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("trade", sa.String(length=50), nullable=True))
+    op.execute(
+        "UPDATE crew_members SET"
+        " phone_encrypted = (SELECT w.phone_encrypted FROM workers w WHERE w.id = crew_members.worker_id),"
+        " trade = (SELECT w.trade FROM workers w WHERE w.id = crew_members.worker_id)"
+    )
     with op.batch_alter_table("workers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_workers_phone"))
         batch_op.drop_column("phone")
@@ -89,6 +98,9 @@ def downgrade() -> None:
         batch_op.add_column(sa.Column("phone", sa.String(length=11), nullable=True))
         batch_op.create_index(batch_op.f("ix_workers_phone"), ["phone"], unique=False)
     _decrypt_phones()
+    with op.batch_alter_table("crew_members", schema=None) as batch_op:
+        batch_op.drop_column("trade")
+        batch_op.drop_column("phone_encrypted")
     with op.batch_alter_table("workers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_workers_phone_digest"))
         batch_op.drop_column("phone_digest")

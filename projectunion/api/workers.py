@@ -19,6 +19,7 @@ from projectunion.models import Membership, User
 from projectunion.models import Worker as WorkerRow
 from projectunion.realname import PROVINCES, RealNameError, parse_id_number
 from projectunion.services import workers
+from projectunion.workers.queries import crew_contacts
 
 MaskedIdNumber = Text(18, example="41**************3X")
 
@@ -79,7 +80,7 @@ def find_worker(actor: User, body: WorkerLookup):
         raise ValidationError({"id_number": exc.message}) from None
     worker = workers.find_by_id_number(session, resident.number)
     found = worker is not None and permissions.can_view_worker(session, actor, worker)
-    return Listing([as_seen_by(actor, worker)] if found else [], None)
+    return Listing([as_seen_by(session, actor, worker)] if found else [], None)
 
 
 @operation("GET", "/workers/{worker_id}", tag="workers", summary=_l("One worker and every membership"), response=Worker)
@@ -87,11 +88,27 @@ def get_worker(actor: User, worker_id: int):
     session = get_session()
     worker = get_or_404(WorkerRow, worker_id, WITH_MEMBERSHIPS)
     permissions.require_visible(actor, worker, session)
-    return as_seen_by(actor, worker)
+    return as_seen_by(session, actor, worker)
 
 
-def as_seen_by(actor: User, worker: WorkerRow) -> Facts:
-    """The birth date with the county in the number and the mask leaves too few candidates:
-    only those who may reveal the number see the day."""
-    may_reveal = permissions.can_reveal_id(actor)
-    return Facts(worker, birth_year=worker.birth_date.year, birth_date=worker.birth_date if may_reveal else None)
+def as_seen_by(session: so.Session, actor: User, worker: WorkerRow) -> Facts:
+    """What ``actor`` may see of the worker.
+
+    The birth date with the county in the number and the mask leaves too few candidates:
+    only those who may reveal the number see the day. A contractor sees the memberships
+    its own workforce records name, not the worker's whole history.
+    """
+    may_reveal = permissions.can_reveal_id(actor, worker, session)
+    history, phone, trade = worker.memberships, worker.phone, worker.trade
+    company = permissions.worker_view_confined_to(actor)
+    if company is not None:
+        history = [m for m in history if m.contractor_id == company]
+        phone, trade = crew_contacts(session, [worker.id], company).get(worker.id, (None, None))
+    return Facts(
+        worker,
+        birth_year=worker.birth_date.year,
+        birth_date=worker.birth_date if may_reveal else None,
+        memberships=history,
+        phone=phone,
+        trade=trade,
+    )

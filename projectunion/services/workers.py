@@ -53,7 +53,13 @@ def find_by_id_number(session: so.Session, number: str) -> Worker | None:
 
 
 def known_worker(
-    session: so.Session, resident: ResidentId, name: str, phone: str | None = None, trade: str | None = None
+    session: so.Session,
+    resident: ResidentId,
+    name: str,
+    phone: str | None = None,
+    trade: str | None = None,
+    *,
+    shared_contact: bool = True,
 ) -> Worker | None:
     """The worker with this ID number, with the new phone and trade; None if never seen.
 
@@ -70,6 +76,8 @@ def known_worker(
         raise ValidationError(
             {"name": _l("This ID number is registered under another name (%(masked)s).", masked=mask_name(worker.name))}
         )
+    if not shared_contact:  # a contractor's record: the crew keeps its own phone and trade
+        return worker
     if phone:
         worker.phone = phone
     if trade:
@@ -101,9 +109,14 @@ def find_or_create(
     name: str,
     phone: str | None = None,
     trade: str | None = None,
+    *,
+    shared_contact: bool = True,
 ) -> Worker:
-    """The worker with this ID number, created once; refuses a different name for the same number."""
-    worker = known_worker(session, resident, name, phone, trade)
+    """The worker with this ID number, created once; refuses a different name for the same number.
+
+    ``shared_contact=False`` (a contractor's crew record) leaves a known worker's phone and trade alone.
+    """
+    worker = known_worker(session, resident, name, phone, trade, shared_contact=shared_contact)
     if worker is None:
         worker = new_worker(resident, name, phone, trade)
         session.add(worker)
@@ -118,7 +131,7 @@ def mask_name(name: str) -> str:
 def reveal_id_number(session: so.Session, actor, worker: Worker, reason: str = "") -> str:
     """The full ID number, for those allowed; every reveal is audited."""
     permissions.require_visible(actor, worker, session)
-    permissions.require(permissions.can_reveal_id(actor))
+    permissions.require(permissions.can_reveal_id(actor, worker, session))
     with unit_of_work(session):
         audit(session, actor, "reveal_id_number", worker, reason=reason)
     return protector().decrypt(worker.id_encrypted)
@@ -128,7 +141,7 @@ def update_contact(
     session: so.Session, actor, worker: Worker, *, phone: Any = None, trade: str | None = None
 ) -> Worker:
     permissions.require_visible(actor, worker, session)
-    permissions.require(permissions.can_edit_workers(actor))
+    permissions.require(permissions.can_edit_workers(actor, worker, session))
     try:
         clean_phone = normalize_phone(phone)
     except RealNameError as exc:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from stdnum import numdb
 
-from projectunion.models import CrewMember, Membership, ServiceRecord, WageCase, Worker, wage_case_workers
+from projectunion.models import Crew, CrewMember, Membership, ServiceRecord, WageCase, Worker, wage_case_workers
 from projectunion.realname import PROVINCES
 
 _YEARS = re.compile(r"^\[[0-9-]*\]")
@@ -68,3 +68,14 @@ def services(session: so.Session, worker: Worker) -> list[ServiceRecord]:
             .order_by(ServiceRecord.served_on.desc())
         )
     )
+
+
+def crew_contacts(session: so.Session, worker_ids: list[int], contractor_id: int) -> dict[int, tuple[str | None, str | None]]:
+    """Phone and trade as the company's own crews recorded them (the newest record), by worker."""
+    rows = session.scalars(
+        sa.select(CrewMember)
+        .join(Crew, CrewMember.crew_id == Crew.id)
+        .where(CrewMember.worker_id.in_(worker_ids), Crew.contractor_id == contractor_id)
+        .order_by(CrewMember.joined_on, CrewMember.id)
+    )
+    return {m.worker_id: (m.phone, m.trade) for m in rows}

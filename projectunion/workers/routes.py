@@ -71,24 +71,42 @@ def index():
             .options(so.selectinload(Membership.union))
         )
     }
-    return render_template("workers/index.html", page=page, q=q, current=current)
+    company = permissions.worker_view_confined_to(current_user)
+    contacts = (
+        queries.crew_contacts(session, [w.id for w in page.items], company)
+        if company is not None
+        else {w.id: (w.phone, w.trade) for w in page.items}
+    )
+    return render_template("workers/index.html", page=page, q=q, current=current, contacts=contacts)
 
 
 def _page(worker: Worker, revealed: str | None = None, reveal_form: RevealForm | None = None):
+    """The worker's page as the user may see it: a contractor, its own crews' records only."""
     session = get_session()
-    may_reveal = permissions.can_reveal_id(current_user)
+    may_reveal = permissions.can_reveal_id(current_user, worker, session)
+    company = permissions.worker_view_confined_to(current_user)
+    history = queries.memberships(session, worker)
+    crews = queries.crews(session, worker)
+    phone, trade = worker.phone, worker.trade
+    if company is not None:
+        history = [(m, next_) for m, next_ in history if m.contractor_id == company]
+        crews = [c for c in crews if c.crew.contractor_id == company]
+        phone, trade = queries.crew_contacts(session, [worker.id], company).get(worker.id, (None, None))
     return render_template(
         "workers/show.html",
         worker=worker,
         age=age_on(worker.birth_date, today()),
         birth_date=worker.birth_date if may_reveal else None,
         origin=queries.origin(worker, county=may_reveal),
-        history=queries.memberships(session, worker),
-        crews=queries.crews(session, worker),
-        wage_cases=queries.wage_cases(session, worker),
-        services=queries.services(session, worker),
+        history=history,
+        crews=crews,
+        wage_cases=queries.wage_cases(session, worker) if company is None else [],
+        services=queries.services(session, worker) if company is None else [],
+        confined=company is not None,
+        phone=phone,
+        trade=trade,
         can_reveal=may_reveal,
-        can_edit=permissions.can_edit_workers(current_user),
+        can_edit=permissions.can_edit_workers(current_user, worker, session),
         revealed=revealed,
         reveal_form=reveal_form or RevealForm(),
     )
@@ -102,7 +120,7 @@ def show(worker_id: int):
 @bp.post("/<int:worker_id>/reveal")
 def reveal(worker_id: int):
     worker = visible_or_404(get_or_404(Worker, worker_id))
-    permissions.require(permissions.can_reveal_id(current_user))
+    permissions.require(permissions.can_reveal_id(current_user, worker, get_session()))
     form = RevealForm()
     if not form.validate_on_submit():
         return _page(worker, reveal_form=form), 400
@@ -116,7 +134,7 @@ def reveal(worker_id: int):
 @bp.route("/<int:worker_id>/contact", methods=["GET", "POST"])
 def contact(worker_id: int):
     worker = visible_or_404(get_or_404(Worker, worker_id))
-    permissions.require(permissions.can_edit_workers(current_user))
+    permissions.require(permissions.can_edit_workers(current_user, worker, get_session()))
     form = ContactForm(obj=worker)
     if form.validate_on_submit():
         try:

@@ -57,6 +57,8 @@ class RosterResult:
     committed: bool = False
     _known: dict[str, tuple[int, str, str | None, str | None]] = field(default_factory=dict, repr=False)
     _members: dict[int, int] = field(default_factory=dict, repr=False)
+    # The crew's own record of each current member: (phone, trade); the worker's shared record is not the crew's.
+    _records: dict[int, tuple[str | None, str | None]] = field(default_factory=dict, repr=False)
 
     @property
     def valid(self) -> int:
@@ -142,13 +144,15 @@ def _preview(session: so.Session, crew: Crew, data: bytes, on: dt.date) -> Roste
         phone = protector().decrypt(phone_encrypted) if phone_encrypted else None
         known[worker_digest] = (worker_id, name, phone, trade)
 
-    members = dict(
-        session.execute(
-            sa.select(CrewMember.worker_id, CrewMember.id).where(
-                CrewMember.crew_id == crew.id, CrewMember.left_on.is_(None)
-            )
-        ).all()
-    )
+    members: dict[int, int] = {}
+    records: dict[int, tuple[str | None, str | None]] = {}
+    for worker_id, member_id, member_phone, member_trade in session.execute(
+        sa.select(CrewMember.worker_id, CrewMember.id, CrewMember.phone_encrypted, CrewMember.trade).where(
+            CrewMember.crew_id == crew.id, CrewMember.left_on.is_(None)
+        )
+    ):
+        members[worker_id] = member_id
+        records[worker_id] = (protector().decrypt(member_phone) if member_phone else None, member_trade)
     result = RosterResult(crew.id, rows, [], headers)
     present: set[int] = set()
     for row in rows:
@@ -173,6 +177,7 @@ def _preview(session: so.Session, crew: Crew, data: bytes, on: dt.date) -> Roste
             result.created += 1
             continue
         row.worker_id = worker_id
+        phone, trade = records.get(worker_id, (None, None))  # the crew's own record, not the shared one
         changed = (row.phone is not None and row.phone != phone) or (row.trade is not None and row.trade != trade)
         if worker_id not in members:
             row.action = "join"
@@ -197,6 +202,7 @@ def _preview(session: so.Session, crew: Crew, data: bytes, on: dt.date) -> Roste
         result.left = len(result.leaving)
     result.errors = [e for r in rows for e in r.errors]
     result._members = members
+    result._records = records
     result._known = known
     return result
 
@@ -240,23 +246,31 @@ def _without_cycle_collection() -> Iterator[None]:
 
 def _write(session: so.Session, actor: User, crew: Crew, result: RosterResult, on: dt.date) -> None:
     valid = [r for r in result.rows if r.valid]
-    known, members = result._known, result._members
+    members, records = result._members, result._records
     _insert_workers(session, [r for r in valid if r.worker_id is None])
-    now = utcnow()
+    p = protector()
+    # A contractor's file changes its own crew's records (phone, trade), never the worker's shared contact.
     updates = []
     for row in valid:
-        if row.digest not in known:
+        if row.action != "update":
             continue
-        _, _, phone, trade = known[row.digest]
+        phone, trade = records[row.worker_id]
         new_phone = row.phone if row.phone is not None else phone
         new_trade = row.trade if row.trade is not None else trade
-        if (new_phone, new_trade) != (phone, trade):
-            stored_phone = protector().phone_columns(new_phone)
-            updates.append({"id": row.worker_id, **stored_phone, "trade": new_trade, "updated_at": now})
+        updates.append(
+            {"id": members[row.worker_id], "phone_encrypted": p.encrypt_phone(new_phone) if new_phone else None,
+             "trade": new_trade}
+        )
     for chunk in chunks(updates):
-        session.execute(sa.update(Worker), chunk)
+        session.execute(sa.update(CrewMember), chunk)
     joining = [
-        {"crew_id": crew.id, "worker_id": row.worker_id, "joined_on": row.entered_on}
+        {
+            "crew_id": crew.id,
+            "worker_id": row.worker_id,
+            "joined_on": row.entered_on,
+            "phone_encrypted": p.encrypt_phone(row.phone) if row.phone else None,
+            "trade": row.trade,
+        }
         for row in valid
         if row.action == "join"
     ]
