@@ -249,13 +249,55 @@ def can_view_worker(session: so.Session, user: User, worker: Worker) -> bool:
     return bool(session.scalar(query))
 
 
-def can_edit_workers(user: User) -> bool:
-    """Contact details and trade: the union side, except read-only city staff."""
-    return user.role in UNION_EDITORS
+def _currently_in_scope(session: so.Session, user: User, worker: Worker) -> bool:
+    """The worker's current membership (active, or an application waiting) is in a union the user
+    manages: rights follow what is current, while the history stays readable (:func:`can_view_worker`)."""
+    if can_act_everywhere(user):
+        return True
+    query = (
+        sa.select(sa.func.count())
+        .select_from(Membership)
+        .join(Union, Membership.union_id == Union.id)
+        .where(Membership.worker_id == worker.id, Membership.state.in_(("active", "pending")))
+    )
+    if is_union_staff(user):
+        if user.jurisdiction is None:
+            return False
+        query = query.join(Jurisdiction, Union.jurisdiction_id == Jurisdiction.id).where(
+            Jurisdiction.path.startswith(user.jurisdiction.path)
+        )
+    elif runs_site_unions(user):
+        query = query.join(user_unions, user_unions.c.union_id == Union.id).where(user_unions.c.user_id == user.id)
+    else:
+        return False
+    return bool(session.scalar(query))
 
 
-def can_reveal_id(user: User) -> bool:
-    return can_act_everywhere(user) or (user.can_reveal_id and user.role in ("officer", "union_staff"))
+def can_edit_workers(user: User, worker: Worker | None = None, session: so.Session | None = None) -> bool:
+    """Contact details and trade: the union side, except read-only city staff; for one ``worker``,
+    only where the worker is a member (or applies) now. A contractor never edits the shared record."""
+    if user.role not in UNION_EDITORS:
+        return False
+    if worker is None:
+        return True
+    assert session is not None
+    return _currently_in_scope(session, user, worker)
+
+
+def can_reveal_id(user: User, worker: Worker | None = None, session: so.Session | None = None) -> bool:
+    """Whether the account may reveal full numbers; for one ``worker``, only where the worker is a
+    member (or applies) now. The same people see the birth date and the county of origin."""
+    allowed = can_act_everywhere(user) or (user.can_reveal_id and user.role in ("officer", "union_staff"))
+    if not allowed or worker is None:
+        return allowed
+    assert session is not None
+    return _currently_in_scope(session, user, worker)
+
+
+def worker_view_confined_to(user: User) -> int | None:
+    """The company whose own crew records are all a contractor's account sees of a worker
+    (not the memberships, cases and services elsewhere); None: the whole record."""
+    return user.contractor_id if acts_for_contractor(user) else None
 
 
 # --- contractors and crews ------------------------------------------------------

@@ -226,7 +226,7 @@ def test_query_parameters_are_checked_like_bodies(f, admin):
         "state": "Give a value or leave the parameter out.",
         "sort": "Unknown parameter.",
     }
-    assert error(admin.get("/workers"))["fields"] == {"id_number": "This parameter is required."}
+    assert error(admin.post("/workers/lookup", json={}))["fields"] == {"id_number": "This field is required."}
 
 
 def test_register_project_twice_names_the_permit_number(f, admin):

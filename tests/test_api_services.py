@@ -20,14 +20,15 @@ def test_find_a_worker_by_the_full_id_number(f, admin, as_user):
     union = f.started_union()
     number = id_number(seq=301, birth=dt.date(1979, 12, 9))
     member = f.enroll(union, id_number=number, name="赵六", trade="木工")
-    found = admin.get("/workers", id_number=number).get_json()
+    found = admin.post("/workers/lookup", json={"id_number": number}).get_json()
     assert found["next"] is None
     (worker,) = found["items"]
     assert worker == {
         "id": member.worker_id,
         "name": "赵六",
-        "id_number_masked": number[:3] + "*" * 11 + number[-4:],
+        "id_number_masked": number[:2] + "*" * 14 + number[-2:],
         "gender": "M" if int(number[16]) % 2 else "F",
+        "birth_year": 1979,
         "birth_date": "1979-12-09",
         "origin_province": "河南省",
         "origin_province_code": "41",
@@ -46,11 +47,12 @@ def test_find_a_worker_by_the_full_id_number(f, admin, as_user):
             }
         ],
     }
-    assert admin.get("/workers", id_number=" " + number.lower()[:-1] + number[-1].lower()).get_json() == found
+    typed = " " + number.lower()[:-1] + number[-1].lower()
+    assert admin.post("/workers/lookup", json={"id_number": typed}).get_json() == found
     assert admin.get(f"/workers/{member.worker_id}").get_json() == worker
-    assert admin.get("/workers", id_number=id_number(seq=302)).get_json() == {"items": [], "next": None}
+    assert admin.post("/workers/lookup", json={"id_number": id_number(seq=302)}).get_json() == {"items": [], "next": None}
     outsider = as_user(f.user("union_staff", jurisdiction=f.place("371003")))
-    assert outsider.get("/workers", id_number=number).get_json()["items"] == []
+    assert outsider.post("/workers/lookup", json={"id_number": number}).get_json()["items"] == []
     assert outsider.get(f"/workers/{member.worker_id}").status_code == 404
     assert admin.get("/workers/999999").status_code == 404
 
@@ -58,13 +60,13 @@ def test_find_a_worker_by_the_full_id_number(f, admin, as_user):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({}, "This parameter is required."),
+        ({}, "This field is required."),
         ({"id_number": "123"}, "An ID number has 18 characters: 17 digits and a last digit or X (3 given)."),
         ({"id_number": "4115021985"}, "An ID number has 18 characters: 17 digits and a last digit or X (10 given)."),
     ],
 )
 def test_worker_look_up_needs_a_valid_full_number(admin, params, message):
-    response = admin.get("/workers", **params)
+    response = admin.post("/workers/lookup", json=params)
     assert response.status_code == 400
     assert error(response)["fields"] == {"id_number": message}
 
@@ -76,7 +78,7 @@ def test_contractor_sees_only_its_own_crews_workers(f, as_user, db_session):
     crews.add_member(db_session, f.admin, crew, id_number=number, name="钱七", joined_on=DAY)
     stranger = f.enroll(f.started_union())
     api = as_user(f.user("contractor", contractor=company))
-    (worker,) = api.get("/workers", id_number=number).get_json()["items"]
+    (worker,) = api.post("/workers/lookup", json={"id_number": number}).get_json()["items"]
     assert worker["memberships"] == []
     assert api.get(f"/workers/{stranger.worker_id}").status_code == 404
 

@@ -224,7 +224,7 @@ def test_enroll_a_worker(f, admin):
     body = response.get_json()
     assert body["state"] == "active"
     assert body["name"] == "李·四"
-    assert body["id_number_masked"] == number[:3] + "*" * 11 + number[-4:]
+    assert body["id_number_masked"] == number[:2] + "*" * 14 + number[-2:]
     assert number not in response.get_data(as_text=True)
     assert (body["union_id"], body["joined_on"], body["trade"], body["source"]) == (
         union.id,

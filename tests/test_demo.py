@@ -58,7 +58,7 @@ class City:
 def fingerprint(connection: sa.Connection) -> tuple[list, list]:
     """Who the workers are and where they were when: the same seed must give the same."""
     people = connection.execute(
-        sa.select(Worker.id_digest, Worker.name, Worker.phone, Worker.trade).order_by(Worker.id)
+        sa.select(Worker.id_digest, Worker.name, Worker.phone_digest, Worker.trade).order_by(Worker.id)
     ).all()
     history = connection.execute(
         sa.select(Worker.id_digest, Union.name, Membership.state, Membership.joined_on, Membership.ended_on)

@@ -48,7 +48,7 @@ def test_worker_fields_are_derived_from_the_id_number_and_protected(f, db_sessio
     w = m.worker
     assert (w.birth_date, w.gender, w.origin_province_code) == (dt.date(1979, 11, 23), "F", "51")
     assert w.phone == "13800138000"
-    assert w.id_masked == number[:3] + "*" * 11 + number[-4:]
+    assert w.id_masked == number[:2] + "*" * 14 + number[-2:]
     assert number not in (w.id_digest, w.id_encrypted)
     assert workers.find_by_id_number(db_session, number).id == w.id
 

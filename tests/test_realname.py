@@ -255,8 +255,8 @@ def test_bad_phone_refused(raw):
     assert (info.value.field, info.value.code) == ("phone", "phone_format")
 
 
-def test_mask_shows_first_3_and_last_4():
-    assert mask_id_number("37100219650315123X") == "371***********123X"
+def test_mask_shows_only_the_province_and_the_last_two():
+    assert mask_id_number("37100219650315123X") == "37**************3X"
 
 
 def test_digest_stable_normalised_and_key_dependent():

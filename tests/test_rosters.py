@@ -288,7 +288,7 @@ def test_commit_registers_workers_in_the_crew_and_never_makes_them_members(f, db
     assert (result.committed, result.created, result.new_workers) == (True, 2, 2)
     assert count(db_session, Membership) == 0
     worker = members(db_session, crew)["工人1"].worker
-    assert worker.id_masked == id_number(seq=1)[:3] + "*" * 11 + id_number(seq=1)[-4:]
+    assert worker.id_masked == id_number(seq=1)[:2] + "*" * 14 + id_number(seq=1)[-2:]
     assert worker.birth_date == dt.date(1985, 3, 4)
     assert members(db_session, crew)["工人1"].joined_on == dt.date(2024, 3, 1)
     audit = db_session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "import_roster")).one()
@@ -336,8 +336,9 @@ def test_an_updated_roster_updates_phones_and_trades_and_records_who_left(db_ses
     assert (result.created, result.updated, result.left) == (1, 2, 1)
     now = members(db_session, crew)
     assert sorted(now) == ["工人1", "工人2", "工人4"]
-    assert now["工人1"].worker.phone == "13999999999"
-    assert now["工人2"].worker.trade == "架子工"
+    assert now["工人1"].phone == "13999999999"  # the crew's own record
+    assert now["工人2"].trade == "架子工"
+    assert (now["工人1"].worker.phone, now["工人2"].worker.trade) == ("13800000001", "钢筋工")  # shared: unchanged
     gone = next(m for m in crews.member_history(db_session, crew) if m.worker.name == "工人3")
     assert (gone.joined_on, gone.left_on) == (dt.date(2024, 3, 1), today())
     assert crew.leader_worker_id is None

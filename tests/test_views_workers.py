@@ -28,7 +28,7 @@ def history(f):
 
 def test_worker_page_shows_the_masked_id_and_what_it_encodes(client, f, history):
     worker, union, regional = history
-    sign_in(client, f.user("union_staff", jurisdiction=f.huancui))
+    sign_in(client, f.user("union_staff", jurisdiction=f.huancui, can_reveal_id=True))
     response = client.get(f"/workers/{worker.id}")
     page = text(response)
     assert worker.id_masked in page and NUMBER not in response.get_data(as_text=True)
@@ -36,6 +36,14 @@ def test_worker_page_shows_the_masked_id_and_what_it_encodes(client, f, history)
     assert "Male" in page
     assert "河南省 浉河区" in page
     assert "13812345678" in page and "木工" in page
+
+
+def test_without_the_reveal_right_the_page_shows_the_birth_year_and_province_only(client, f, history):
+    worker, union, regional = history
+    sign_in(client, f.user("union_staff", jurisdiction=f.huancui))
+    page = text(client.get(f"/workers/{worker.id}"))
+    assert "1978" in page and "Jun 15, 1978" not in page
+    assert "河南省" in page and "浉河区" not in page
 
 
 def test_worker_page_shows_every_membership_with_transfer_links(client, f, history, db_session):
@@ -95,12 +103,13 @@ def test_worker_search(client, f, history):
     sign_in(client, f.user("union_staff", jurisdiction=f.huancui))
 
     def found(q: str) -> bool:
-        return "张伟" in text(client.get("/workers/", query_string={"q": q}))
+        return "张伟" in text(client.post("/workers/", data={"q": q}, follow_redirects=True))
 
     assert found("张")
     assert found(NUMBER[-4:])
     assert found(NUMBER)  # the full number is looked up by its digest
-    assert found("1381234")
+    assert found("138 1234 5678")  # the whole phone, by its digest
+    assert not found("1381234")  # phones are encrypted: no partial match
     assert not found("李")
     page = text(client.get("/workers/"))
     assert regional.name in page  # where the worker is active now

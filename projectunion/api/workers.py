@@ -11,7 +11,7 @@ from projectunion import permissions
 from projectunion.api.common import get_or_404
 from projectunion.api.core import operation
 from projectunion.api.memberships import EndReason, MembershipState
-from projectunion.api.schema import Answer, Choice, Date, Id, Listing, Page, Query, Text, described
+from projectunion.api.schema import Answer, Choice, Date, Facts, Id, Listing, Page, Request, Text, described
 from projectunion.db import get_session
 from projectunion.exceptions import ValidationError
 from projectunion.i18n import _l
@@ -19,8 +19,9 @@ from projectunion.models import Membership, User
 from projectunion.models import Worker as WorkerRow
 from projectunion.realname import PROVINCES, RealNameError, parse_id_number
 from projectunion.services import workers
+from projectunion.workers.queries import crew_contacts
 
-MaskedIdNumber = Text(18, example="411***********123X")
+MaskedIdNumber = Text(18, example="41**************3X")
 
 
 class WorkerMembership(Answer):
@@ -39,7 +40,10 @@ class Worker(Answer, json_schema_extra=described(_l("One real person; the full I
     name: Text(50)
     id_number_masked: MaskedIdNumber = Field(validation_alias="id_masked")
     gender: Choice(("M", "F"))
-    birth_date: Date
+    birth_year: int = Field(description=_l("Year of birth, from the ID number."))
+    birth_date: Date | None = Field(
+        description=_l("Only for those who may reveal the full number; null for everyone else.")
+    )
     origin_province: Annotated[Text(20), BeforeValidator(lambda code: PROVINCES.get(code, code))] = Field(
         validation_alias="origin_province_code", description=_l("Province of origin, from the ID number.")
     )
@@ -49,7 +53,7 @@ class Worker(Answer, json_schema_extra=described(_l("One real person; the full I
     memberships: list[WorkerMembership] = Field(description=_l("Every membership, oldest first."))
 
 
-class WorkerQuery(Query):
+class WorkerLookup(Request):
     id_number: Text(40) = Field(description=_l("The 18-character resident ID number."))
 
 
@@ -57,23 +61,26 @@ WITH_MEMBERSHIPS = so.selectinload(WorkerRow.memberships).joinedload(Membership.
 
 
 @operation(
-    "GET",
-    "/workers",
+    "POST",
+    "/workers/lookup",
     tag="workers",
     summary=_l("Find a worker by the full ID number"),
-    description=_l("Exact look-up; an empty list when nobody in your scope has this number."),
+    description=_l(
+        "Exact look-up; an empty list when nobody in your scope has this number. The number goes in the "
+        "body (POST), never in a URL, so that no access log holds it."
+    ),
     response=Page[Worker],
-    query=WorkerQuery,
+    body=WorkerLookup,
 )
-def find_worker(actor: User, query: WorkerQuery):
+def find_worker(actor: User, body: WorkerLookup):
     session = get_session()
     try:
-        resident = parse_id_number(query.id_number)
+        resident = parse_id_number(body.id_number)
     except RealNameError as exc:
         raise ValidationError({"id_number": exc.message}) from None
     worker = workers.find_by_id_number(session, resident.number)
     found = worker is not None and permissions.can_view_worker(session, actor, worker)
-    return Listing([worker] if found else [], None)
+    return Listing([as_seen_by(session, actor, worker)] if found else [], None)
 
 
 @operation("GET", "/workers/{worker_id}", tag="workers", summary=_l("One worker and every membership"), response=Worker)
@@ -81,4 +88,27 @@ def get_worker(actor: User, worker_id: int):
     session = get_session()
     worker = get_or_404(WorkerRow, worker_id, WITH_MEMBERSHIPS)
     permissions.require_visible(actor, worker, session)
-    return worker
+    return as_seen_by(session, actor, worker)
+
+
+def as_seen_by(session: so.Session, actor: User, worker: WorkerRow) -> Facts:
+    """What ``actor`` may see of the worker.
+
+    The birth date with the county in the number and the mask leaves too few candidates:
+    only those who may reveal the number see the day. A contractor sees the memberships
+    its own workforce records name, not the worker's whole history.
+    """
+    may_reveal = permissions.can_reveal_id(actor, worker, session)
+    history, phone, trade = worker.memberships, worker.phone, worker.trade
+    company = permissions.worker_view_confined_to(actor)
+    if company is not None:
+        history = [m for m in history if m.contractor_id == company]
+        phone, trade = crew_contacts(session, [worker.id], company).get(worker.id, (None, None))
+    return Facts(
+        worker,
+        birth_year=worker.birth_date.year,
+        birth_date=worker.birth_date if may_reveal else None,
+        memberships=history,
+        phone=phone,
+        trade=trade,
+    )

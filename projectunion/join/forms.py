@@ -27,5 +27,12 @@ class ReceiptForm(FlaskForm):
     code = StringField(_l("Receipt code"), [Length(max=20)])
 
 
+class PersonLookupForm(FlaskForm):
+    """The status by ID number and phone: sent by POST, so neither lands in an access log."""
+
+    id_number = StringField(_l("ID number"), [Length(max=40)])
+    phone = StringField(_l("Mobile phone"), [Length(max=30)], description=_l("The phone you gave when you applied."))
+
+
 class ExpiryForm(FlaskForm):
     expires_on = DateField(_l("Link valid until"), [Optional()], format="%Y-%m-%d")

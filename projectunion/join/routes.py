@@ -13,18 +13,17 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from projectunion.db import get_session
-from projectunion.exceptions import AlreadyMember, DomainError, NotFound, ValidationError
+from projectunion.exceptions import DomainError, NotFound, ValidationError
 from projectunion.i18n import _, _l
 from projectunion.join import bp
-from projectunion.join.forms import ExpiryForm, JoinForm, ReceiptForm
+from projectunion.join.forms import ExpiryForm, JoinForm, PersonLookupForm, ReceiptForm
 from projectunion.lifecycle.declarations import ACTIVATED, ENROLLMENT_OPEN
-from projectunion.lifecycle.membership import active_membership, rejection_reason
+from projectunion.lifecycle.membership import rejection_reason
 from projectunion.lifecycle.union import default_successor
 from projectunion.models import Membership, Union
 from projectunion.ratelimit import limiter
 from projectunion.services import join
 from projectunion.services.jurisdictions import DIVISIONS_FILE
-from projectunion.services.workers import mask_name
 
 STATE_LABELS = {
     "pending": _l("Received, waiting for the union's approval"),
@@ -44,6 +43,24 @@ def common_trades() -> tuple[str, ...]:
 @bp.context_processor
 def _helpers():
     return {"state_labels": STATE_LABELS}
+
+
+MISMATCH_LABELS = {
+    "name": _l("The name typed differs from the name on record: check the ID card."),
+    "phone": _l("The phone typed differs from the one on record; approving replaces it."),
+    "resubmitted": _l("This ID number was submitted again with other details: check the ID card."),
+}
+
+
+@bp.app_template_global()
+def typed_application(membership: Membership) -> join.Typed:
+    """For the officer's queue: what the applicant typed, and what does not match the record."""
+    return join.as_typed(membership)
+
+
+@bp.app_context_processor
+def _mismatch_labels():
+    return {"mismatch_labels": MISMATCH_LABELS}
 
 
 @bp.errorhandler(join.JoinLinkInvalid)
@@ -89,8 +106,6 @@ def apply(token: str):
                 crew_id=form.crew_id.data or None,
                 consent=form.consent.data,
             )
-        except AlreadyMember as exc:
-            form.form_errors.append(str(exc.message))
         except ValidationError as exc:
             for name, message in exc.fields.items():
                 field = getattr(form, name, None)
@@ -110,34 +125,44 @@ def apply(token: str):
         has_crews=bool(site_crews),
         trades=common_trades(),
         receipt_form=ReceiptForm(formdata=None),
+        person_form=PersonLookupForm(formdata=None, prefix="lookup"),
     )
 
 
-@bp.get("/status")
+@bp.route("/status", methods=["GET", "POST"])
 @limiter.limit(_status_limit)
 def status():
-    """A worker comes back with the receipt code to see where the application stands."""
+    """A worker comes back to see where the application stands: by the receipt code, or by the
+    ID number with the phone given (sent by POST). Either unknown gets one and the same answer."""
     form = ReceiptForm(request.args)
+    person_form = PersonLookupForm(formdata=request.form if request.method == "POST" else None, prefix="lookup")
     membership = None
-    transfer_from = None
-    code = form.code.data
-    if code:
+    lookup = None
+    if request.method == "POST":
+        if person_form.validate():
+            lookup = functools.partial(
+                join.application_by_person, get_session(), person_form.id_number.data, person_form.phone.data
+            )
+        else:
+            return redirect(url_for(".status"))
+    elif form.code.data:
+        lookup = functools.partial(join.application_by_receipt, get_session(), form.code.data)
+    if lookup is not None:
         try:
-            membership = join.application_by_receipt(get_session(), code)
+            membership = lookup()
         except NotFound as exc:
-            form.code.errors = [str(exc.message)]
-            return render_template("join/status.html", form=form, membership=None), 404
-        if membership.state == "pending" and membership.wants_transfer:
-            current = active_membership(get_session(), membership.worker_id)
-            transfer_from = current.union.name if current is not None else None
+            message = str(exc.message)
+            blank = PersonLookupForm(formdata=None, prefix="lookup")  # what was typed is not echoed back
+            return render_template(
+                "join/status.html", form=form, person_form=blank, membership=None, not_found=message
+            ), 404
     outcome = _outcome(get_session(), membership) if membership else {}
     carded = outcome.get("continued") if membership and membership.state == "handed_on" else membership
     return render_template(
         "join/status.html",
         form=form,
+        person_form=person_form,
         membership=membership,
-        masked_name=mask_name(membership.worker.name) if membership else None,
-        transfer_from=transfer_from,
         received=request.args.get("received") == "1",
         card_token=join.card_token(carded) if carded is not None and carded.state in ACTIVATED else None,
         number=join.member_number(membership) if membership else None,

@@ -76,6 +76,22 @@ def hand_over_current(m: Membership, ctx: Context) -> None:
 
 def record_joining(m: Membership, ctx: Context) -> None:
     m.joined_on = ctx.on
+    take_applicants_details(m)
+
+
+def take_applicants_details(m: Membership) -> None:
+    """Approving a QR application is the officer's decision on what the applicant typed:
+    the name of a worker nobody confirmed yet, and the phone given on the form."""
+    if m.applicant_name is None:
+        return
+    worker = m.worker
+    if not worker.confirmed:
+        worker.name = m.applicant_name
+        worker.confirmed = True
+    if m.applicant_phone_encrypted:
+        from projectunion.protection import protector
+
+        worker.phone = protector().decrypt(m.applicant_phone_encrypted)
 
 
 def valid_end_reason(m: Membership, ctx: Context) -> None:

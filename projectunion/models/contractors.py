@@ -72,9 +72,27 @@ class CrewMember(Base):
     worker_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("workers.id"), index=True)
     joined_on: so.Mapped[dt.date]
     left_on: so.Mapped[dt.date | None]
+    # The crew's own record of how to reach the worker: a contractor's edits change these, never
+    # the worker's shared contact details. Encrypted like every phone.
+    phone_encrypted: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    trade: so.Mapped[str | None] = so.mapped_column(sa.String(50))
 
     crew: so.Mapped[Crew] = so.relationship(back_populates="members")
     worker: so.Mapped[Worker] = so.relationship()
+
+    @property
+    def phone(self) -> str | None:
+        if not self.phone_encrypted:
+            return None
+        from projectunion.protection import protector
+
+        return protector().decrypt(self.phone_encrypted)
+
+    @phone.setter
+    def phone(self, value: str | None) -> None:
+        from projectunion.protection import protector
+
+        self.phone_encrypted = protector().encrypt_phone(value) if value else None
 
 
 class SiteEntry(Base):

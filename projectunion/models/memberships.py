@@ -71,6 +71,14 @@ class Membership(Base):
     contractor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("contractors.id"))
     crew_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("crews.id"))
     created_at: so.Mapped[dt.datetime] = so.mapped_column(Timestamp, default=utcnow)
+    # What an anonymous applicant typed, kept on the application: the stored worker is not
+    # changed by it; an officer's approval takes the name (of an unconfirmed worker) and phone.
+    applicant_name: so.Mapped[str | None] = so.mapped_column(sa.String(50))
+    applicant_phone_encrypted: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    #: Someone submitted this number again to this union with other details while it was pending.
+    resubmitted_differently: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    consent_notice: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    consented_at: so.Mapped[dt.datetime | None] = so.mapped_column(Timestamp)
 
     worker: so.Mapped[Worker] = so.relationship(back_populates="memberships")
     union: so.Mapped[Union] = so.relationship(foreign_keys=[union_id])

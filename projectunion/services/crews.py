@@ -165,10 +165,10 @@ def add_member(
     if trade and len(trade) > 50:
         raise ValidationError({"trade": _l("The trade has at most 50 characters.")})
     with unit_of_work(session):
-        worker = workers.find_or_create(session, resident, clean_name, clean_phone, trade)
+        worker = workers.find_or_create(session, resident, clean_name, clean_phone, trade, shared_contact=False)
         if current_member(session, crew, worker.id) is not None:
             raise ValidationError({"id_number": _l("This worker is already in the crew.")})
-        member = CrewMember(crew=crew, worker=worker, joined_on=joined_on)
+        member = CrewMember(crew=crew, worker=worker, joined_on=joined_on, phone=clean_phone, trade=trade)
         session.add(member)
         session.flush()
         audit(session, actor, "add_crew_member", member, crew_id=crew.id, worker_id=worker.id)

@@ -3,8 +3,8 @@
 A union's join link carries a signed token of (union id, token version):
 raising ``Union.join_token_version`` invalidates every link printed before,
 and ``Union.join_token_expires_on`` ends it on a date. The worker's own
-application goes through ``services.memberships.apply``; an officer approves
-it. Member cards are signed links to a live verification page that shows
+application keeps what was typed and changes no stored worker; an officer
+approves it. Member cards are signed links to a live verification page that shows
 the name and masked ID number only.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,13 +23,17 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from stdnum.iso7064 import mod_11_2
 
-from projectunion import permissions
+from projectunion import lifecycle, permissions
 from projectunion.dates import today
-from projectunion.exceptions import AlreadyMember, DomainError, NotFound, ValidationError
+from projectunion.exceptions import DomainError, NotFound, ValidationError
 from projectunion.i18n import _l
 from projectunion.lifecycle.declarations import ACTIVATED, ENROLLMENT_OPEN
+from projectunion.lifecycle.membership import active_membership
 from projectunion.models import Contractor, Crew, Membership, SiteEntry, Union, User
-from projectunion.services import memberships, workers
+from projectunion.models._columns import utcnow
+from projectunion.protection import protector
+from projectunion.realname import RealNameError, normalize_phone, parse_id_number
+from projectunion.services import workers
 from projectunion.services.transaction import audit, unit_of_work
 
 JOIN_SALT = "projectunion.join-link"
@@ -146,10 +151,14 @@ def site_crews(session: so.Session, union: Union) -> list[tuple[Crew, Contractor
     )
 
 
+#: The version of the notice on personal information (templates/join/_notice.html) an
+#: applicant agrees to; raise it whenever the notice's wording changes.
+NOTICE_VERSION = "2026-12"
+
+
 @dataclass(frozen=True)
 class Submitted:
     membership: Membership
-    transfer_from: str | None  # the union the worker is active in, when the application asks for a transfer
 
 
 def submit_application(
@@ -163,13 +172,21 @@ def submit_application(
     crew_id: int | None = None,
     consent: bool = False,
 ) -> Submitted:
-    """A worker's own application from the QR form; submitting again returns the same one.
+    """A visitor's application from the anonymous QR form: always one and the same answer.
 
-    A worker active in another union is told so, and the application asks for a transfer.
+    The form is an oracle unless it answers alike for every number: it never says whether
+    the number is known, whose it is or where its holder is a member, and it never changes
+    a stored worker. What was typed stays on the application (the pending membership) for
+    the officer, who sees any mismatch with the stored worker; an officer's approval, not
+    this submission, sets the worker's name and phone. A number nobody entered before gets
+    an unconfirmed worker that blocks nobody: the next applicant or an officer is not
+    refused for another name. Submitting the same details again returns the same
+    application; other details for a pending one are flagged on it.
     """
     errors: dict[str, Any] = {}
+    resident = clean_name = clean_phone = None
     try:
-        workers.validate_person(id_number, name, phone)
+        resident, clean_name, clean_phone = workers.validate_person(id_number, name, phone)
     except ValidationError as exc:
         errors.update(exc.fields)
     if not consent:
@@ -184,25 +201,91 @@ def submit_application(
         errors["trade"] = _l("The trade has at most 50 characters.")
     if errors:
         raise ValidationError(errors)
-    fields = {
-        "id_number": id_number,
-        "name": name,
-        "phone": phone,
-        "trade": trade,
-        "contractor_id": crew.contractor_id if crew else None,
-        "crew_id": crew.id if crew else None,
-        "consent": "qr",
-    }
-    try:
-        return Submitted(memberships.apply(session, union, **fields), None)
-    except AlreadyMember as exc:
-        if exc.union_id == union.id:
-            raise
-        return Submitted(memberships.apply(session, union, wants_transfer=True, **fields), exc.union_name)
+    if union.state not in ENROLLMENT_OPEN:
+        raise JoinLinkInvalid(_l("%(union)s does not take new members now.", union=union.name))
+    p = protector()
+    with unit_of_work(session):
+        worker = workers.find_by_id_number(session, resident.number)
+        if worker is None:
+            worker = workers.new_worker(resident, clean_name, None, trade)
+            worker.confirmed = False
+            session.add(worker)
+            session.flush()
+        application = session.scalars(
+            sa.select(Membership).where(
+                Membership.worker_id == worker.id, Membership.union_id == union.id, Membership.state == "pending"
+            )
+        ).first()
+        if application is not None:
+            same = application.applicant_name == clean_name and applicant_phone(application) == clean_phone
+            if not same:
+                application.resubmitted_differently = True
+            return Submitted(application)
+        current = active_membership(session, worker.id)
+        application = Membership(
+            worker=worker,
+            union=union,
+            state="pending",
+            applied_on=today(),
+            source="application",
+            consent="qr",
+            consent_notice=NOTICE_VERSION,
+            consented_at=utcnow(),
+            wants_transfer=current is not None and current.union_id != union.id,
+            contractor_id=crew.contractor_id if crew else None,
+            crew_id=crew.id if crew else None,
+            receipt_code=secrets.token_hex(4).upper(),
+            applicant_name=clean_name,
+            applicant_phone_encrypted=p.encrypt(clean_phone) if clean_phone else None,
+        )
+        session.add(application)
+        lifecycle.record_creation(session, "membership", application, lifecycle.context(session, None, today()))
+    return Submitted(application)
+
+
+def applicant_phone(application: Membership) -> str | None:
+    """The phone the applicant typed on the form (decrypted), for the officer who decides."""
+    token = application.applicant_phone_encrypted
+    return protector().decrypt(token) if token else None
+
+
+@dataclass(frozen=True)
+class Typed:
+    """What the officer sees of an application: the typed details and what to check."""
+
+    name: str
+    phone: str | None
+    mismatches: tuple[str, ...]
+
+
+def as_typed(application: Membership) -> Typed:
+    """The application as the applicant typed it (the worker's record for other kinds)."""
+    if application.applicant_name is None:
+        return Typed(application.worker.name, application.worker.phone, ())
+    return Typed(application.applicant_name, applicant_phone(application), application_mismatches(application))
+
+
+def application_mismatches(application: Membership) -> tuple[str, ...]:
+    """What the officer should check before approving: ``name``, ``phone``, ``resubmitted``."""
+    if application.applicant_name is None:
+        return ()
+    found: list[str] = []
+    worker = application.worker
+    if worker.confirmed and application.applicant_name != worker.name:
+        found.append("name")
+    phone = applicant_phone(application)
+    if worker.confirmed and phone and worker.phone and phone != worker.phone:
+        found.append("phone")
+    if application.resubmitted_differently:
+        found.append("resubmitted")
+    return tuple(found)
 
 
 def normalize_receipt(code: Any) -> str:
     return "".join(str(code or "").split()).upper()
+
+
+NOT_FOUND_MESSAGE = _l("No application matches what you entered. Check it and try again.")
 
 
 def application_by_receipt(session: so.Session, code: Any) -> Membership:
@@ -213,8 +296,34 @@ def application_by_receipt(session: so.Session, code: Any) -> Membership:
         else None
     )
     if membership is None:
-        raise NotFound(_l("No application has this receipt code. Check the code and try again."))
+        raise NotFound(NOT_FOUND_MESSAGE)
     return membership
+
+
+def application_by_person(session: so.Session, id_number: Any, phone: Any) -> Membership:
+    """A worker's newest application or membership, found by the ID number with the phone given
+    on the application (or the member's phone on record).
+
+    One and the same answer whether the number is unknown or the phone does not match.
+    """
+    try:
+        number = parse_id_number(id_number).number
+        clean_phone = normalize_phone(phone)
+    except RealNameError:
+        raise NotFound(NOT_FOUND_MESSAGE) from None
+    worker = workers.find_by_id_number(session, number) if clean_phone else None
+    if worker is not None:
+        candidates = session.scalars(
+            sa.select(Membership)
+            .where(Membership.worker_id == worker.id)
+            .order_by(Membership.applied_on.desc(), Membership.id.desc())
+        )
+        for membership in candidates:
+            typed = applicant_phone(membership)
+            on_record = worker.confirmed and membership.state != "pending" and clean_phone == worker.phone
+            if clean_phone == typed or (typed is None and on_record):
+                return membership
+    raise NotFound(NOT_FOUND_MESSAGE)
 
 
 # --- member cards -----------------------------------------------------------

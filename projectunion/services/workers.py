@@ -53,19 +53,31 @@ def find_by_id_number(session: so.Session, number: str) -> Worker | None:
 
 
 def known_worker(
-    session: so.Session, resident: ResidentId, name: str, phone: str | None = None, trade: str | None = None
+    session: so.Session,
+    resident: ResidentId,
+    name: str,
+    phone: str | None = None,
+    trade: str | None = None,
+    *,
+    shared_contact: bool = True,
 ) -> Worker | None:
     """The worker with this ID number, with the new phone and trade; None if never seen.
 
-    Refuses a different name for the same number.
+    Refuses a different name for the same number, unless the stored name came only from an
+    anonymous QR application (an unconfirmed worker): a signed-in user's record confirms it.
     """
     worker = find_by_id_number(session, resident.number)
     if worker is None:
         return None
-    if worker.name != name:
+    if not worker.confirmed:
+        worker.name = name
+        worker.confirmed = True
+    elif worker.name != name:
         raise ValidationError(
             {"name": _l("This ID number is registered under another name (%(masked)s).", masked=mask_name(worker.name))}
         )
+    if not shared_contact:  # a contractor's record: the crew keeps its own phone and trade
+        return worker
     if phone:
         worker.phone = phone
     if trade:
@@ -97,9 +109,14 @@ def find_or_create(
     name: str,
     phone: str | None = None,
     trade: str | None = None,
+    *,
+    shared_contact: bool = True,
 ) -> Worker:
-    """The worker with this ID number, created once; refuses a different name for the same number."""
-    worker = known_worker(session, resident, name, phone, trade)
+    """The worker with this ID number, created once; refuses a different name for the same number.
+
+    ``shared_contact=False`` (a contractor's crew record) leaves a known worker's phone and trade alone.
+    """
+    worker = known_worker(session, resident, name, phone, trade, shared_contact=shared_contact)
     if worker is None:
         worker = new_worker(resident, name, phone, trade)
         session.add(worker)
@@ -114,7 +131,7 @@ def mask_name(name: str) -> str:
 def reveal_id_number(session: so.Session, actor, worker: Worker, reason: str = "") -> str:
     """The full ID number, for those allowed; every reveal is audited."""
     permissions.require_visible(actor, worker, session)
-    permissions.require(permissions.can_reveal_id(actor))
+    permissions.require(permissions.can_reveal_id(actor, worker, session))
     with unit_of_work(session):
         audit(session, actor, "reveal_id_number", worker, reason=reason)
     return protector().decrypt(worker.id_encrypted)
@@ -124,7 +141,7 @@ def update_contact(
     session: so.Session, actor, worker: Worker, *, phone: Any = None, trade: str | None = None
 ) -> Worker:
     permissions.require_visible(actor, worker, session)
-    permissions.require(permissions.can_edit_workers(actor))
+    permissions.require(permissions.can_edit_workers(actor, worker, session))
     try:
         clean_phone = normalize_phone(phone)
     except RealNameError as exc:

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from projectunion.models import Membership, Union, Worker
+from projectunion.protection import protector
+from projectunion.realname import RealNameError, normalize_phone
 
 TABS = {
     "active": ("active",),
@@ -17,19 +19,24 @@ TABS = {
 }
 
 _ID_TAIL = re.compile(r"[0-9]{1,3}[0-9X]?")
-_DIGITS = re.compile(r"[0-9]{5,11}")
+_DIGITS = re.compile(r"(?:\+?86)?[0-9]{5,11}")
 
 
 def worker_search(q: str | None) -> sa.ColumnElement[bool] | None:
-    """Name contains; or the last ID digits (1–4, X allowed); or part of the phone number."""
+    """Name contains; or the last ID digits (1–4, X allowed); or the whole phone number."""
     text = (q or "").strip()
     if not text:
         return None
     compact = re.sub(r"[\s-]", "", text).upper()
     if _ID_TAIL.fullmatch(compact):
-        return sa.or_(Worker.id_last4.endswith(compact), Worker.phone.contains(compact))
+        return Worker.id_last4.endswith(compact)
     if _DIGITS.fullmatch(compact):
-        return Worker.phone.contains(compact)
+        # Phones are stored encrypted: only the whole number is found (by its keyed digest).
+        try:
+            phone = normalize_phone(compact)
+        except RealNameError:
+            return sa.false()
+        return Worker.phone_digest == protector().phone_digest(phone)
     return Worker.name.contains(text)
 
 

@@ -8,15 +8,19 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from stdnum import numdb
 
-from projectunion.models import CrewMember, Membership, ServiceRecord, WageCase, Worker, wage_case_workers
+from projectunion.models import Crew, CrewMember, Membership, ServiceRecord, WageCase, Worker, wage_case_workers
 from projectunion.realname import PROVINCES
 
 _YEARS = re.compile(r"^\[[0-9-]*\]")
 
 
-def origin(worker: Worker) -> str:
-    """Province and county of the place that issued the ID number, e.g. 河南省 浉河区."""
+def origin(worker: Worker, *, county: bool = False) -> str:
+    """The province of the place that issued the ID number; with ``county`` (for those who may
+    reveal the number) the county too, e.g. 河南省 浉河区. The county with the birth date and
+    the masked number would leave only a few candidates for the full number."""
     parts = [PROVINCES.get(worker.origin_province_code, worker.origin_province_code)]
+    if not county:
+        return parts[0]
     for _code, props in numdb.get("cn/loc").info(worker.region_code)[1:]:
         if "county" in props:
             parts.append(_YEARS.sub("", props["county"]))
@@ -64,3 +68,14 @@ def services(session: so.Session, worker: Worker) -> list[ServiceRecord]:
             .order_by(ServiceRecord.served_on.desc())
         )
     )
+
+
+def crew_contacts(session: so.Session, worker_ids: list[int], contractor_id: int) -> dict[int, tuple[str | None, str | None]]:
+    """Phone and trade as the company's own crews recorded them (the newest record), by worker."""
+    rows = session.scalars(
+        sa.select(CrewMember)
+        .join(Crew, CrewMember.crew_id == Crew.id)
+        .where(CrewMember.worker_id.in_(worker_ids), Crew.contractor_id == contractor_id)
+        .order_by(CrewMember.joined_on, CrewMember.id)
+    )
+    return {m.worker_id: (m.phone, m.trade) for m in rows}

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from projectunion import permissions, scopes
@@ -11,24 +11,47 @@ from projectunion.db import get_session
 from projectunion.exceptions import DomainError
 from projectunion.i18n import _
 from projectunion.models import Membership, Worker
-from projectunion.realname import RealNameError, age_on, parse_id_number
+from projectunion.realname import RealNameError, age_on, normalize_phone, parse_id_number
 from projectunion.services import workers as worker_service
 from projectunion.unions.queries import worker_search
 from projectunion.web import apply_errors, flash_done, get_or_404, paginate, visible_or_404
 from projectunion.workers import bp, queries
-from projectunion.workers.forms import ContactForm, RevealForm
+from projectunion.workers.forms import ContactForm, RevealForm, SearchForm
 
 
-@bp.get("/")
+def _private_term(q: str) -> bool:
+    """A full ID number or a whole phone: searched only through POST, so no access log holds it."""
+    try:
+        parse_id_number(q)
+    except RealNameError:
+        pass
+    else:
+        return True
+    try:
+        return normalize_phone(q) is not None
+    except RealNameError:
+        return False
+
+
+@bp.route("/", methods=["GET", "POST"])
 def index():
+    """The workers in scope; a name or the last ID digits by GET, a full ID number or phone by POST."""
     session = get_session()
-    q = request.args.get("q", "").strip()
+    if request.method == "POST":
+        form = SearchForm()
+        q = (form.q.data or "").strip() if form.validate() else ""
+        if not _private_term(q):
+            return redirect(url_for("workers.index", q=q or None))
+    else:
+        q = request.args.get("q", "").strip()
+        if _private_term(q):
+            flash(_("Search for a full ID number or phone with the search box: it is not sent in the address."), "error")
+            return redirect(url_for("workers.index"))
     query = (
         sa.select(Worker)
         .where(scopes.visible_workers(current_user, Worker.id))
         .order_by(Worker.id.desc())
     )
-    exact = None
     if q:
         try:
             number = parse_id_number(q).number
@@ -48,22 +71,42 @@ def index():
             .options(so.selectinload(Membership.union))
         )
     }
-    return render_template("workers/index.html", page=page, q=q, current=current)
+    company = permissions.worker_view_confined_to(current_user)
+    contacts = (
+        queries.crew_contacts(session, [w.id for w in page.items], company)
+        if company is not None
+        else {w.id: (w.phone, w.trade) for w in page.items}
+    )
+    return render_template("workers/index.html", page=page, q=q, current=current, contacts=contacts)
 
 
 def _page(worker: Worker, revealed: str | None = None, reveal_form: RevealForm | None = None):
+    """The worker's page as the user may see it: a contractor, its own crews' records only."""
     session = get_session()
+    may_reveal = permissions.can_reveal_id(current_user, worker, session)
+    company = permissions.worker_view_confined_to(current_user)
+    history = queries.memberships(session, worker)
+    crews = queries.crews(session, worker)
+    phone, trade = worker.phone, worker.trade
+    if company is not None:
+        history = [(m, next_) for m, next_ in history if m.contractor_id == company]
+        crews = [c for c in crews if c.crew.contractor_id == company]
+        phone, trade = queries.crew_contacts(session, [worker.id], company).get(worker.id, (None, None))
     return render_template(
         "workers/show.html",
         worker=worker,
         age=age_on(worker.birth_date, today()),
-        origin=queries.origin(worker),
-        history=queries.memberships(session, worker),
-        crews=queries.crews(session, worker),
-        wage_cases=queries.wage_cases(session, worker),
-        services=queries.services(session, worker),
-        can_reveal=permissions.can_reveal_id(current_user),
-        can_edit=permissions.can_edit_workers(current_user),
+        birth_date=worker.birth_date if may_reveal else None,
+        origin=queries.origin(worker, county=may_reveal),
+        history=history,
+        crews=crews,
+        wage_cases=queries.wage_cases(session, worker) if company is None else [],
+        services=queries.services(session, worker) if company is None else [],
+        confined=company is not None,
+        phone=phone,
+        trade=trade,
+        can_reveal=may_reveal,
+        can_edit=permissions.can_edit_workers(current_user, worker, session),
         revealed=revealed,
         reveal_form=reveal_form or RevealForm(),
     )
@@ -77,7 +120,7 @@ def show(worker_id: int):
 @bp.post("/<int:worker_id>/reveal")
 def reveal(worker_id: int):
     worker = visible_or_404(get_or_404(Worker, worker_id))
-    permissions.require(permissions.can_reveal_id(current_user))
+    permissions.require(permissions.can_reveal_id(current_user, worker, get_session()))
     form = RevealForm()
     if not form.validate_on_submit():
         return _page(worker, reveal_form=form), 400
@@ -91,7 +134,7 @@ def reveal(worker_id: int):
 @bp.route("/<int:worker_id>/contact", methods=["GET", "POST"])
 def contact(worker_id: int):
     worker = visible_or_404(get_or_404(Worker, worker_id))
-    permissions.require(permissions.can_edit_workers(current_user))
+    permissions.require(permissions.can_edit_workers(current_user, worker, get_session()))
     form = ContactForm(obj=worker)
     if form.validate_on_submit():
         try:

@@ -35,7 +35,8 @@ def export_table(session: so.Session, actor: User, crew: Crew) -> tuple[list[str
     rows = []
     for m in members:
         w = m.worker
-        rows.append([w.name, Text(p.decrypt(w.id_encrypted)), Text(w.phone) if w.phone else None, w.trade, m.joined_on])
+        phone = m.phone  # the crew's own record
+        rows.append([w.name, Text(p.decrypt(w.id_encrypted)), Text(phone) if phone else None, m.trade, m.joined_on])
     with unit_of_work(session):
         audit(session, actor, "export_roster", crew, rows=len(members))
     return header, rows

@@ -65,6 +65,8 @@ class RosterResult:
     missing_columns: list[str] = field(default_factory=list)  # required fields the header does not name
     _known: dict[str, tuple[int, str, str | None, str | None]] = field(default_factory=dict, repr=False)
     _members: dict[int, int] = field(default_factory=dict, repr=False)
+    # The crew's own record of each current member: (phone, trade); the worker's shared record is not the crew's.
+    _records: dict[int, tuple[str | None, str | None]] = field(default_factory=dict, repr=False)
 
     @property
     def valid(self) -> int:
@@ -204,18 +206,21 @@ def _preview(
             first_seen[row.digest] = row.row
 
     known: dict[str, tuple[int, str, str | None, str | None]] = {}
-    for worker_id, worker_digest, name, phone, trade in _workers_by_digest(
-        session, list(first_seen), Worker.id, Worker.id_digest, Worker.name, Worker.phone, Worker.trade
+    for worker_id, worker_digest, name, phone_encrypted, trade in _workers_by_digest(
+        session, list(first_seen), Worker.id, Worker.id_digest, Worker.name, Worker.phone_encrypted, Worker.trade
     ):
+        phone = protector().decrypt(phone_encrypted) if phone_encrypted else None
         known[worker_digest] = (worker_id, name, phone, trade)
 
-    members = dict(
-        session.execute(
-            sa.select(CrewMember.worker_id, CrewMember.id).where(
-                CrewMember.crew_id == crew.id, CrewMember.left_on.is_(None)
-            )
-        ).all()
-    )
+    members: dict[int, int] = {}
+    records: dict[int, tuple[str | None, str | None]] = {}
+    for worker_id, member_id, member_phone, member_trade in session.execute(
+        sa.select(CrewMember.worker_id, CrewMember.id, CrewMember.phone_encrypted, CrewMember.trade).where(
+            CrewMember.crew_id == crew.id, CrewMember.left_on.is_(None)
+        )
+    ):
+        members[worker_id] = member_id
+        records[worker_id] = (protector().decrypt(member_phone) if member_phone else None, member_trade)
     result = RosterResult(crew.id, rows, [], headers, whole_crew=whole_crew, **report)
     present: set[int] = set()
     for row in rows:
@@ -240,6 +245,7 @@ def _preview(
             result.created += 1
             continue
         row.worker_id = worker_id
+        phone, trade = records.get(worker_id, (None, None))  # the crew's own record, not the shared one
         changed = (row.phone is not None and row.phone != phone) or (row.trade is not None and row.trade != trade)
         if worker_id not in members:
             row.action = "join"
@@ -265,6 +271,7 @@ def _preview(
         result.left = len(result.leaving)
     result.errors = [e for r in rows for e in r.errors]
     result._members = members
+    result._records = records
     result._known = known
     return result
 
@@ -323,22 +330,31 @@ def _without_cycle_collection() -> Iterator[None]:
 
 def _write(session: so.Session, actor: User, crew: Crew, result: RosterResult, on: dt.date) -> None:
     valid = [r for r in result.rows if r.valid]
-    known, members = result._known, result._members
+    members, records = result._members, result._records
     _insert_workers(session, [r for r in valid if r.worker_id is None])
-    now = utcnow()
+    p = protector()
+    # A contractor's file changes its own crew's records (phone, trade), never the worker's shared contact.
     updates = []
     for row in valid:
-        if row.digest not in known:
+        if row.action != "update":
             continue
-        _, _, phone, trade = known[row.digest]
+        phone, trade = records[row.worker_id]
         new_phone = row.phone if row.phone is not None else phone
         new_trade = row.trade if row.trade is not None else trade
-        if (new_phone, new_trade) != (phone, trade):
-            updates.append({"id": row.worker_id, "phone": new_phone, "trade": new_trade, "updated_at": now})
+        updates.append(
+            {"id": members[row.worker_id], "phone_encrypted": p.encrypt_phone(new_phone) if new_phone else None,
+             "trade": new_trade}
+        )
     for chunk in chunks(updates):
-        session.execute(sa.update(Worker), chunk)
+        session.execute(sa.update(CrewMember), chunk)
     joining = [
-        {"crew_id": crew.id, "worker_id": row.worker_id, "joined_on": row.entered_on}
+        {
+            "crew_id": crew.id,
+            "worker_id": row.worker_id,
+            "joined_on": row.entered_on,
+            "phone_encrypted": p.encrypt_phone(row.phone) if row.phone else None,
+            "trade": row.trade,
+        }
         for row in valid
         if row.action == "join"
     ]
@@ -382,7 +398,7 @@ def _insert_workers(session: so.Session, rows: list[RosterRow]) -> None:
                 "id_masked": r.masked,
                 "id_last4": r.id_number[-4:],
                 "name": r.name,
-                "phone": r.phone,
+                **p.phone_columns(r.phone),
                 "trade": r.trade,
                 "birth_date": r.resident.birth_date,
                 "gender": r.resident.gender,
