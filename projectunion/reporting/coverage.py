@@ -49,6 +49,7 @@ from projectunion.models import (
     Worker,
     user_unions,
 )
+from projectunion.models.memberships import in_force_on
 from projectunion.reporting.drilldown import Listing
 from projectunion.reporting.metrics import Metric
 from projectunion.reporting.period import Period, buckets
@@ -190,12 +191,7 @@ def sites_on(on: dt.date, filt: Filter) -> sa.Subquery:
 
 
 def _in_force(m, worker_id, on: dt.date) -> sa.ColumnElement:
-    return sa.exists().where(
-        m.c.worker_id == worker_id,
-        m.c.state.in_(ACTIVATED),
-        m.c.joined_on <= on,
-        sa.or_(m.c.ended_on.is_(None), m.c.ended_on > on),
-    )
+    return sa.exists().where(m.c.worker_id == worker_id, *in_force_on(m.c, on))
 
 
 def workers_on(on: dt.date, filt: Filter) -> sa.Subquery:
@@ -559,12 +555,7 @@ def _worker_stmt(on: dt.date, filt: Filter, conditions: Sequence[sa.ColumnElemen
     union_name = (
         sa.select(un.c.name)
         .select_from(m.join(un, un.c.id == m.c.union_id))
-        .where(
-            m.c.worker_id == r.c.worker_id,
-            m.c.state.in_(ACTIVATED),
-            m.c.joined_on <= on,
-            sa.or_(m.c.ended_on.is_(None), m.c.ended_on > on),
-        )
+        .where(m.c.worker_id == r.c.worker_id, *in_force_on(m.c, on))
         .order_by(m.c.joined_on.desc(), m.c.id.desc())
         .limit(1)
         .scalar_subquery()
