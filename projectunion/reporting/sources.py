@@ -121,7 +121,7 @@ class _Source(abc.ABC):
         value = self.value(metric)
         cond = self.condition(metric, first, last)
         if metric.money:
-            agg = sa.func.sum(sa.func.round(value * 100))
+            agg = money_sum(value)
         else:
             agg = sa.func.count(sa.distinct(value) if metric.agg == "distinct" else value)
         # FILTER rather than CASE: rows that do not count are not even sorted for a DISTINCT
@@ -370,6 +370,11 @@ SOURCES: dict[str, type[_Source]] = {
     "wage_workers": _WageWorkers,
     "services": _Services,
 }
+
+
+def money_sum(amount: sa.ColumnElement) -> sa.ColumnElement:
+    """The sum of an amount in whole fen, exact on every database; ``_number`` turns it back into yuan."""
+    return sa.func.sum(sa.func.round(amount * 100))
 
 
 def _number(metric: Metric, raw: Any) -> int | Decimal:
