@@ -330,13 +330,14 @@ class CoverageReport:
         return data
 
 
-def rates_dict(values: dict[str, Any]) -> dict[str, Any]:
-    """The two rates, each with its numerator and denominator, as plain data (a rate as a number or null)."""
+def rates_dict(values: dict[str, Any], plain: bool = True) -> dict[str, Any]:
+    """The two rates, each with its numerator and denominator (a rate as a number or null; ``plain``: a float
+    for JSON, else the Decimal, for the API's models)."""
     out: dict[str, Any] = {}
     for r in RATES:
         value = values.get(r.name)
         out[r.name] = {
-            "rate": None if value is None else float(value),
+            "rate": float(value) if plain and value is not None else value,
             "numerator": values.get(r.numerator),
             "denominator": values.get(r.denominator),
         }
