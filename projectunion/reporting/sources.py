@@ -25,6 +25,7 @@ from projectunion.models import (
 )
 from projectunion.reporting.metrics import PERSON_DIMENSIONS, Metric
 from projectunion.reporting.period import Bucket
+from projectunion.reporting.scope import within
 
 UNION_ACTIVE_STATES = ("active", "suspended")
 
@@ -68,9 +69,7 @@ class _Source(abc.ABC):
         self.w = Worker.__table__.alias("w")
 
     def in_scope(self) -> list[sa.ColumnElement]:
-        if self.scope is None or self.scope.parent_id is None:
-            return []
-        return [self.j.c.path.startswith(self.scope.path, autoescape=True)]
+        return within(self.scope, self.j.c.path)
 
     def jurisdiction_key(self, by: str):
         return _district_key(self.j) if by == "district" else _town_key(self.j)
