@@ -72,6 +72,13 @@ class FilterArgs:
             self.errors.update(exc.fields)
             return None
 
+    def breakdown(self, dimensions: Sequence[str]) -> str:
+        """How to break the totals down (by district unless asked), an error kept when it is not one of these."""
+        by = request.args.get("by") or "district"
+        if by not in dimensions:
+            self.errors["by"] = _l("Choose how to break the totals down.")
+        return by
+
     @property
     def place(self) -> str:
         """The scope in a file name: its code, or ``city``."""
@@ -251,10 +258,8 @@ def _unit(by: str) -> str:
 
 
 def _breakdown_args(f: Filters) -> tuple[str, str]:
-    by = request.args.get("by") or "district"
+    by = f.breakdown(reporting.DIMENSIONS)
     section = request.args.get("section") or "members"
-    if by not in reporting.DIMENSIONS:
-        f.errors["by"] = _l("Choose how to break the totals down.")
     if section not in reporting.SECTIONS:
         f.errors["section"] = _l("Choose which totals to show.")
     return by, section

@@ -128,9 +128,7 @@ def worklist_export(which: str, fmt: str):
 @bp.get("/coverage")
 def rates():
     f = read_filters()
-    by = request.args.get("by") or "district"
-    if by not in coverage.COVERAGE_DIMENSIONS:
-        f.errors["by"] = _l("Choose how to break the totals down.")
+    by = f.breakdown(coverage.COVERAGE_DIMENSIONS)
     period = None
     if not f.errors:
         period = f.read(lambda: reporting.make_period(f.args["from"] or None, f.args["to"] or None, f.on))
@@ -143,8 +141,8 @@ def rates():
 @bp.get("/coverage.<fmt>")
 def rates_export(fmt: str):
     f = read_filters()
-    by = request.args.get("by") or "district"
-    if f.errors or by not in coverage.COVERAGE_DIMENSIONS or fmt not in EXPORTS:
+    by = f.breakdown(coverage.COVERAGE_DIMENSIONS)
+    if f.errors or fmt not in EXPORTS:
         abort(400 if fmt in EXPORTS else 404)
     report = coverage.coverage_report(get_session(), f.on, coverage.Filter(f.scope), by)
     columns = [("label", coverage.COVERAGE_DIMENSION_LABELS[by])]
