@@ -90,6 +90,23 @@ def test_the_officer_enrolls_with_consent_and_marks_declined(client, f, db_sessi
     assert "王五" in table and "张三" not in table.split("Actions")[1] and "李四" not in table.split("Actions")[1]
 
 
+def test_a_refused_enrollment_or_decline_on_the_site_page_says_why_once(client, f, db_session, world):
+    project, crew, officer, _other = world
+    sign_in(client, officer)
+    zhang, li = worker_id(db_session, crew, "张三"), worker_id(db_session, crew, "李四")
+    enroll = {"worker_id": zhang, "consent": "paper", "confirmed": "y"}
+    client.post(f"/survey/sites/{project.id}/enroll", data=enroll)
+    again = client.post(f"/survey/sites/{project.id}/enroll", data=enroll, follow_redirects=True)
+    assert text(again).count("This worker is not on the site today, or is already a member.") == 1
+    assert db_session.query(Membership).filter_by(worker_id=zhang).count() == 1
+    tomorrow = (today() + dt.timedelta(days=1)).isoformat()
+    late = client.post(
+        f"/survey/sites/{project.id}/decline", data={"worker_id": li, "declined_on": tomorrow}, follow_redirects=True
+    )
+    assert text(late).count("The date cannot be in the future.") == 1
+    assert db_session.query(SurveyDecline).filter_by(worker_id=li).count() == 0
+
+
 def test_registration_forms_show_the_masked_id_only(client, f, db_session, world):
     project, crew, officer, _other = world
     sign_in(client, officer)

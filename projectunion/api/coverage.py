@@ -4,7 +4,7 @@ denominators, and a site's not-yet-enrolled workers — the numbers of the surve
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field, WithJsonSchema
 
@@ -86,17 +86,6 @@ class CoverageQuery(Query):
     by: Dimension | None = None
 
 
-def _rates(values: dict[str, Any]) -> dict[str, Any]:
-    return {
-        r.name: {
-            "rate": values.get(r.name),
-            "numerator": values.get(r.numerator),
-            "denominator": values.get(r.denominator),
-        }
-        for r in coverage.RATES
-    }
-
-
 @operation(
     "GET",
     "/coverage",
@@ -140,7 +129,10 @@ def get_coverage(actor, query: CoverageQuery):
         "project_id": query.project_id,
         "contractor_id": query.contractor_id,
         "by": report.by,
-        "total": _rates(report.total.values),
-        "rows": [{"key": r.key, "label": str(r.label), "rates": _rates(r.values)} for r in report.rows],
+        "total": coverage.rates_dict(report.total.values, plain=False),
+        "rows": [
+            {"key": r.key, "label": str(r.label), "rates": coverage.rates_dict(r.values, plain=False)}
+            for r in report.rows
+        ],
         "not_yet_members": workers,
     }

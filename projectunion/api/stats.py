@@ -89,17 +89,6 @@ class StatsQuery(Query):
     by: Dimension | None = None
 
 
-def _nested(values: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in values.items():
-        *parents, leaf = name.split(".")
-        node = out
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return out
-
-
 @operation(
     "GET",
     "/stats",
@@ -125,7 +114,7 @@ def stats(actor, query: StatsQuery):
         report,
         period=period,
         scope=scope,
-        rows=[Facts(r, label=str(r.label), **_nested(r.values)) for r in report.rows],
-        total=_nested(report.total.values),
-        total_rule=_nested({m.name: report.total_rule(m) for m in report.metrics}),
+        rows=[Facts(r, label=str(r.label), **reporting.nest(r.values, leaf=None)) for r in report.rows],
+        total=reporting.nest(report.total.values, leaf=None),
+        total_rule=reporting.nest({m.name: report.total_rule(m) for m in report.metrics}, leaf=None),
     )

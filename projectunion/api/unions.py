@@ -29,11 +29,11 @@ from projectunion.api.schema import (
 from projectunion.db import get_session
 from projectunion.exceptions import NotFound
 from projectunion.i18n import _l
-from projectunion.lifecycle.declarations import ACTIVATED
 from projectunion.lifecycle.declarations import UNION as UNION_MACHINE
 from projectunion.models import Membership as MembershipRow
 from projectunion.models import Union as UnionRow
 from projectunion.models import User
+from projectunion.models.memberships import in_force_on
 from projectunion.models.unions import UNION_KINDS
 from projectunion.scopes import visible_unions
 from projectunion.services import jurisdictions, memberships, unions
@@ -299,12 +299,7 @@ def list_members(actor: User, union_id: int, query: MemberQuery):
     if query.state:
         stmt = stmt.where(MembershipRow.state == query.state)
     if query.as_of:
-        day = query.as_of
-        stmt = stmt.where(
-            MembershipRow.state.in_(ACTIVATED),
-            MembershipRow.joined_on <= day,
-            sa.or_(MembershipRow.ended_on.is_(None), MembershipRow.ended_on > day),
-        )
+        stmt = stmt.where(*in_force_on(MembershipRow, query.as_of))
     page = paginate(session, stmt, MembershipRow.id, query)
     page.items = Membership.many(session, page.items)
     return page

@@ -120,10 +120,16 @@ def new_wage_case():
     return render_template("cases/wage_case_form.html", form=form, union=union)
 
 
-@bp.get("/wage-cases/<int:case_id>")
-def wage_case(case_id: int):
+def _visible_case(case_id: int) -> WageCase:
+    """The wage case, if its union is in the user's scope (else 404: its existence is private)."""
     case = get_or_404(WageCase, case_id)
     visible_or_404(case.union)
+    return case
+
+
+@bp.get("/wage-cases/<int:case_id>")
+def wage_case(case_id: int):
+    case = _visible_case(case_id)
     can_manage = permissions.can_manage_union(current_user, case.union)
     return render_template(
         "cases/wage_case.html",
@@ -136,8 +142,7 @@ def wage_case(case_id: int):
 
 @bp.route("/wage-cases/<int:case_id>/events/<event>", methods=["GET", "POST"])
 def wage_case_event(case_id: int, event: str):
-    case = get_or_404(WageCase, case_id)
-    visible_or_404(case.union)
+    case = _visible_case(case_id)
     permissions.require(permissions.can_manage_union(current_user, case.union))
     if event not in WAGE_CASE.events():
         abort(404)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_babel import format_decimal
@@ -38,6 +39,7 @@ CHART_METRICS = ("new_members", "active_members")
 #: Bars by origin province and by trade show the largest groups only.
 TOP = 10
 EXPORTS = {"csv": exports.CSV_MEDIA_TYPE, "xlsx": exports.XLSX_MEDIA_TYPE}
+T = TypeVar("T")
 
 
 @bp.before_request
@@ -47,25 +49,52 @@ def staff_only():
 
 
 @dataclass
-class Filters:
-    """The jurisdiction and period asked for, checked; ``errors`` per field when they are not valid."""
+class FilterArgs:
+    """The filters as asked for (``args``), the jurisdictions one may choose, the scope once checked,
+    and ``errors`` per field when they are not valid (the dashboard's and the survey's pages)."""
 
     args: dict[str, str]
     choices: list[Jurisdiction]
     scope: Jurisdiction | None = None
-    period: reporting.Period | None = None
     errors: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def other_errors(self) -> list[Any]:
-        """Errors about something else than the four filters (how to break down, which totals)."""
-        return [message for name, message in self.errors.items() if name not in FILTERS]
 
     def link(self, endpoint: str, **extra: Any) -> str:
         """A URL on the same filters (only those given, so the defaults stay "this year, as of today")."""
         args = {k: v for k, v in self.args.items() if v}
         args.update({k: v for k, v in extra.items() if v is not None})
         return url_for(endpoint, **args)
+
+    def read(self, parse: Callable[[], T]) -> T | None:
+        """What ``parse()`` reads, or None with its errors kept: every filter is checked, not only the first."""
+        try:
+            return parse()
+        except ValidationError as exc:
+            self.errors.update(exc.fields)
+            return None
+
+    def breakdown(self, dimensions: Sequence[str]) -> str:
+        """How to break the totals down (by district unless asked), an error kept when it is not one of these."""
+        by = request.args.get("by") or "district"
+        if by not in dimensions:
+            self.errors["by"] = _l("Choose how to break the totals down.")
+        return by
+
+    @property
+    def place(self) -> str:
+        """The scope in a file name: its code, or ``city``."""
+        return self.scope.code if self.scope else "city"
+
+
+@dataclass
+class Filters(FilterArgs):
+    """The jurisdiction and period asked for, checked; ``errors`` per field when they are not valid."""
+
+    period: reporting.Period | None = None
+
+    @property
+    def other_errors(self) -> list[Any]:
+        """Errors about something else than the four filters (how to break down, which totals)."""
+        return [message for name, message in self.errors.items() if name not in FILTERS]
 
     def list_link(self, metric: str, by: str | None = None, key: str | None = None) -> str:
         return self.link("dashboard.listing", metric=metric, by=by, key=key if by else None)
@@ -75,14 +104,8 @@ def read_filters() -> Filters:
     session = get_session()
     args = {name: request.args.get(name, "").strip() for name in FILTERS}
     filters = Filters(args, reporting.scope_choices(session, current_user))
-    try:
-        filters.scope = reporting.resolve_scope(session, current_user, args["jurisdiction"])
-    except ValidationError as exc:
-        filters.errors.update(exc.fields)
-    try:
-        filters.period = reporting.make_period(args["from"], args["to"], args["as_of"])
-    except ValidationError as exc:
-        filters.errors.update(exc.fields)
+    filters.scope = filters.read(lambda: reporting.resolve_scope(session, current_user, args["jurisdiction"]))
+    filters.period = filters.read(lambda: reporting.make_period(args["from"], args["to"], args["as_of"]))
     return filters
 
 
@@ -235,10 +258,8 @@ def _unit(by: str) -> str:
 
 
 def _breakdown_args(f: Filters) -> tuple[str, str]:
-    by = request.args.get("by") or "district"
+    by = f.breakdown(reporting.DIMENSIONS)
     section = request.args.get("section") or "members"
-    if by not in reporting.DIMENSIONS:
-        f.errors["by"] = _l("Choose how to break the totals down.")
     if section not in reporting.SECTIONS:
         f.errors["section"] = _l("Choose which totals to show.")
     return by, section
@@ -255,7 +276,9 @@ def table():
     return render_template("dashboard/table.html", f=f, by=by, section=section, report=report, rules=rules)
 
 
-def _download(body, fmt: str, name: str) -> Response:
+def download(fmt: str, header: list[Any], rows, title: Any, name: str) -> Response:
+    """The table as a ``fmt`` (one of ``EXPORTS``) attachment called ``name``; ``title`` names the sheet."""
+    body = exports.csv_bytes(header, rows) if fmt == "csv" else exports.xlsx_bytes(header, rows, title)
     response = Response(body, mimetype=EXPORTS[fmt])
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
     response.headers["Content-Disposition"] = f'attachment; filename="{safe}.{fmt}"'
@@ -272,20 +295,18 @@ def table_export(fmt: str):
         return _invalid("dashboard/table.html", f, by=by, section="members", form_endpoint="dashboard.table")
     report = reporting.report(get_session(), f.period, f.scope, by)
     header, rows = exports.report_table(report)
-    name = f"totals-{f.scope.code if f.scope else 'city'}-{by}-{f.period.start}-{f.period.last}"
-    if fmt == "csv":
-        return _download(exports.csv_bytes(header, rows), fmt, name)
-    title = _("Totals by %(by)s", by=reporting.DIMENSION_LABELS[by])
-    return _download(exports.xlsx_bytes(header, rows, title), fmt, name)
+    name = f"totals-{f.place}-{by}-{f.period.start}-{f.period.last}"
+    return download(fmt, header, rows, _("Totals by %(by)s", by=reporting.DIMENSION_LABELS[by]), name)
 
 
 # -- drill-down lists ---------------------------------------------------------------
 
 
-def _drill_args() -> tuple[str, str | None, str | None]:
+def drill_args(dimensions: Sequence[str] = reporting.DIMENSIONS) -> tuple[str, str | None, str | None]:
+    """The number a list is behind, from the query string: its metric, the breakdown and the group's key."""
     metric = request.args.get("metric", "")
     by = request.args.get("by") or None
-    if by is not None and by not in reporting.DIMENSIONS:
+    if by is not None and by not in dimensions:
         raise ValidationError({"by": _l("Choose how to break the totals down.")})
     return metric, by, (request.args.get("key", "") if by else None)
 
@@ -295,7 +316,7 @@ def listing():
     f = read_filters()
     if f.errors:
         return _invalid("dashboard/list.html", f, listing=None)
-    metric, by, key = _drill_args()
+    metric, by, key = drill_args()
     per_page = current_app.config["PAGE_SIZE"]
     found = reporting.drill(get_session(), f.period, f.scope, metric, by, key, web.page_number(), per_page)
     page = web.Page(items=found.rows, page=found.page, per_page=per_page, total=found.count)
@@ -309,13 +330,11 @@ def listing_export(fmt: str):
     f = read_filters()
     if f.errors:
         return _invalid("dashboard/list.html", f, listing=None, form_endpoint="dashboard.listing")
-    metric, by, key = _drill_args()
+    metric, by, key = drill_args()
     found, rows = reporting.drill_all(get_session(), f.period, f.scope, metric, by, key)
     # Every row is read here, inside the request's transaction, not while the file is being sent.
     header, data = exports.listing_table(found, list(rows))
-    name = f"{metric}-{f.scope.code if f.scope else 'city'}-{f.period.start}-{f.period.last}"
+    name = f"{metric}-{f.place}-{f.period.start}-{f.period.last}"
     if by:
         name += f"-{by}-{key or 'none'}"
-    if fmt == "csv":
-        return _download(exports.csv_bytes(header, data), fmt, name)
-    return _download(exports.xlsx_bytes(header, data, found.metric.label), fmt, name)
+    return download(fmt, header, data, found.metric.label, name)

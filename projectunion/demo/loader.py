@@ -25,6 +25,7 @@ from projectunion.models import (
     User,
     Worker,
 )
+from projectunion.models.memberships import in_force_on
 from projectunion.services import (
     contractors,
     crews,
@@ -229,12 +230,7 @@ class Loader:
         union, on = case.union(), case.opened_on
         in_force = self.session.execute(
             sa.select(Membership.worker_id, Membership.contractor_id)
-            .where(
-                Membership.union_id == union.id,
-                Membership.state.in_(ACTIVATED),
-                Membership.joined_on <= on,
-                sa.or_(Membership.ended_on.is_(None), Membership.ended_on > on),
-            )
+            .where(Membership.union_id == union.id, *in_force_on(Membership, on))
             .order_by(Membership.id)
         ).all()
         if not in_force:

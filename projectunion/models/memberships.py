@@ -6,7 +6,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from projectunion.db import Base
-from projectunion.lifecycle.declarations import END_REASONS, MEMBERSHIP
+from projectunion.lifecycle.declarations import ACTIVATED, END_REASONS, MEMBERSHIP
 from projectunion.models._columns import Timestamp, choice, state_type, utcnow
 from projectunion.models.unions import Union
 from projectunion.models.workers import Worker
@@ -89,3 +89,12 @@ class Membership(Base):
 
     def __repr__(self) -> str:
         return f"<Membership {self.id} w{self.worker_id} u{self.union_id} {self.state}>"
+
+
+def in_force_on(m, on: dt.date) -> list[sa.ColumnElement[bool]]:
+    """The conditions of a membership in force on day ``on``: activated, joined on or before it, and not
+    ended by it (one that ends on ``on`` is no longer in force that day).
+
+    ``m``: the ``Membership`` class, or the columns of an alias of its table (``alias.c``).
+    """
+    return [m.state.in_(ACTIVATED), m.joined_on <= on, sa.or_(m.ended_on.is_(None), m.ended_on > on)]

@@ -49,9 +49,11 @@ from projectunion.models import (
     Worker,
     user_unions,
 )
+from projectunion.models.memberships import in_force_on
 from projectunion.reporting.drilldown import Listing
 from projectunion.reporting.metrics import Metric
 from projectunion.reporting.period import Period, buckets
+from projectunion.reporting.scope import within
 
 UNDER_CONSTRUCTION = ("under_construction", "halted")
 #: How a coverage report may be broken down.
@@ -129,10 +131,24 @@ class Filter:
 # --- the rows on day D ------------------------------------------------------------
 
 
-def _in_scope(town, filt: Filter) -> list[sa.ColumnElement]:
-    if filt.scope is None or filt.scope.parent_id is None:
-        return []
-    return [town.c.path.startswith(filt.scope.path, autoescape=True)]
+def _state_on(sc, machine: str, object_id, on: dt.date) -> sa.ScalarSelect:
+    """The object's state on day D: the ``to_state`` of its last change dated on or before D (ties: as recorded)."""
+    return (
+        sa.select(sc.c.to_state)
+        .where(sc.c.machine == machine, sc.c.object_id == object_id, sc.c.on <= on)
+        .order_by(sc.c.on.desc(), sc.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _first_on(sc, machine: str, object_id, event: str, on: dt.date) -> sa.ScalarSelect:
+    """The day of the object's first ``event`` dated on or before D (None: not yet)."""
+    return (
+        sa.select(sa.func.min(sc.c.on))
+        .where(sc.c.machine == machine, sc.c.object_id == object_id, sc.c.event == event, sc.c.on <= on)
+        .scalar_subquery()
+    )
 
 
 def sites_on(on: dt.date, filt: Filter) -> sa.Subquery:
@@ -142,31 +158,11 @@ def sites_on(on: dt.date, filt: Filter) -> sa.Subquery:
     u = Union.__table__.alias("u")
     ps = StateChange.__table__.alias("ps")
     us = StateChange.__table__.alias("us")
-    state = (
-        sa.select(ps.c.to_state)
-        .where(ps.c.machine == "project", ps.c.object_id == p.c.id, ps.c.on <= on)
-        .order_by(ps.c.on.desc(), ps.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    started = (
-        sa.select(sa.func.min(ps.c.on))
-        .where(ps.c.machine == "project", ps.c.object_id == p.c.id, ps.c.event == "start", ps.c.on <= on)
-        .scalar_subquery()
-    )
-    founded = (
-        sa.select(sa.func.min(us.c.on))
-        .where(us.c.machine == "union", us.c.object_id == u.c.id, us.c.event == "found", us.c.on <= on)
-        .scalar_subquery()
-    )
-    union_state = (
-        sa.select(us.c.to_state)
-        .where(us.c.machine == "union", us.c.object_id == u.c.id, us.c.on <= on)
-        .order_by(us.c.on.desc(), us.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    where = _in_scope(town, filt)
+    state = _state_on(ps, "project", p.c.id, on)
+    started = _first_on(ps, "project", p.c.id, "start", on)
+    founded = _first_on(us, "union", u.c.id, "found", on)
+    union_state = _state_on(us, "union", u.c.id, on)
+    where = within(filt.scope, town.c.path)
     if filt.project_id is not None:
         where.append(p.c.id == filt.project_id)
     if filt.contractor_id is not None:
@@ -190,12 +186,7 @@ def sites_on(on: dt.date, filt: Filter) -> sa.Subquery:
 
 
 def _in_force(m, worker_id, on: dt.date) -> sa.ColumnElement:
-    return sa.exists().where(
-        m.c.worker_id == worker_id,
-        m.c.state.in_(ACTIVATED),
-        m.c.joined_on <= on,
-        sa.or_(m.c.ended_on.is_(None), m.c.ended_on > on),
-    )
+    return sa.exists().where(m.c.worker_id == worker_id, *in_force_on(m.c, on))
 
 
 def workers_on(on: dt.date, filt: Filter) -> sa.Subquery:
@@ -213,7 +204,7 @@ def workers_on(on: dt.date, filt: Filter) -> sa.Subquery:
         sa.or_(se.c.exited_on.is_(None), se.c.exited_on >= on),
         cm.c.joined_on <= on,
         sa.or_(cm.c.left_on.is_(None), cm.c.left_on >= on),
-        *_in_scope(town, filt),
+        *within(filt.scope, town.c.path),
     ]
     if filt.project_id is not None:
         where.append(se.c.project_id == filt.project_id)
@@ -243,20 +234,18 @@ def workers_on(on: dt.date, filt: Filter) -> sa.Subquery:
     )
 
 
-def _site_key(s, by: str) -> sa.ColumnElement:
-    return {"site": s.c.project_id, "town": s.c.town_id, "district": s.c.district_id, "contractor": s.c.contractor_id}[
-        by
-    ]
+#: The column of ``sites_on`` / ``workers_on`` each breakdown groups by (sites have no trade).
+_KEY_COLUMNS = {
+    "site": "project_id",
+    "town": "town_id",
+    "district": "district_id",
+    "contractor": "contractor_id",
+    "trade": "trade",
+}
 
 
-def _worker_key(r, by: str) -> sa.ColumnElement:
-    return {
-        "site": r.c.project_id,
-        "town": r.c.town_id,
-        "district": r.c.district_id,
-        "contractor": r.c.contractor_id,
-        "trade": r.c.trade,
-    }[by]
+def _group_key(rows: sa.Subquery, by: str) -> sa.ColumnElement:
+    return rows.c[_KEY_COLUMNS[by]]
 
 
 def _site_counts(s) -> list[sa.ColumnElement]:
@@ -334,13 +323,14 @@ class CoverageReport:
         return data
 
 
-def rates_dict(values: dict[str, Any]) -> dict[str, Any]:
-    """The two rates, each with its numerator and denominator, as plain data (a rate as a number or null)."""
+def rates_dict(values: dict[str, Any], plain: bool = True) -> dict[str, Any]:
+    """The two rates, each with its numerator and denominator (a rate as a number or null; ``plain``: a float
+    for JSON, else the Decimal, for the API's models)."""
     out: dict[str, Any] = {}
     for r in RATES:
         value = values.get(r.name)
         out[r.name] = {
-            "rate": None if value is None else float(value),
+            "rate": float(value) if plain and value is not None else value,
             "numerator": values.get(r.numerator),
             "denominator": values.get(r.denominator),
         }
@@ -389,11 +379,11 @@ def coverage_report(
         grouped: dict[Any, dict[str, Any]] = {}
         if by in _SITE_DIMENSIONS:
             s = sites_on(on, filt)
-            key = _site_key(s, by)
+            key = _group_key(s, by)
             for k, *values in session.execute(sa.select(key, *_site_counts(s)).group_by(key)):
                 grouped.setdefault(k, {}).update(_values(values, None))
         r = workers_on(on, filt)
-        key = _worker_key(r, by)
+        key = _group_key(r, by)
         for k, *values in session.execute(sa.select(key, *_worker_counts(r)).group_by(key)):
             grouped.setdefault(k, {}).update(_values(None, values))
         labels = _labels(session, by, list(grouped))
@@ -441,21 +431,28 @@ WORKER_COLUMNS = [
 ]
 
 
-def _group_condition(session: so.Session, expr: sa.ColumnElement, by: str, key: str) -> tuple[sa.ColumnElement, Any]:
+def _in_group(
+    session: so.Session, rows: sa.Subquery, by: str | None, key: str | None
+) -> tuple[list[sa.ColumnElement], Any]:
+    """The condition of the rows in the group ``key`` of a breakdown ``by``, and the group's label (none, None:
+    the list is behind the total)."""
+    if by is None:
+        return [], None
+    expr, key = _group_key(rows, by), key or ""
     if key == "":
-        return expr.is_(None), _unrecorded(by)
+        return [expr.is_(None)], _unrecorded(by)
     if by in ("town", "district"):
         place = session.scalars(sa.select(Jurisdiction).where(Jurisdiction.code == key)).first()
         if place is None or place.level != by:
             raise NotFound(_l("This place is not part of the report."))
-        return expr == place.id, place.name
+        return [expr == place.id], place.name
     if by in ("site", "contractor"):
         model = Project if by == "site" else Contractor
         obj = session.get(model, int(key)) if key.isdigit() else None
         if obj is None:
             raise NotFound()
-        return expr == obj.id, obj.name
-    return expr == key, key
+        return [expr == obj.id], obj.name
+    return [expr == key], key
 
 
 def _officers(session: so.Session, union_ids: Sequence[int]) -> dict[int, str]:
@@ -537,12 +534,10 @@ def sites_list(
     }[which]
     if min_days is not None:
         conditions = [*conditions, s.c.started_on <= on - dt.timedelta(days=min_days)]
-    label = None
-    if by is not None:
-        if by not in _SITE_DIMENSIONS:
-            raise ValidationError({"by": _l("This total cannot be broken down that way.")})
-        cond, label = _group_condition(session, _site_key(s, by), by, key or "")
-        conditions = [*conditions, cond]
+    if by is not None and by not in _SITE_DIMENSIONS:
+        raise ValidationError({"by": _l("This total cannot be broken down that way.")})
+    group, label = _in_group(session, s, by, key)
+    conditions = [*conditions, *group]
     return _site_rows(session, on, _site_stmt(on, filt, conditions, s)), label
 
 
@@ -559,12 +554,7 @@ def _worker_stmt(on: dt.date, filt: Filter, conditions: Sequence[sa.ColumnElemen
     union_name = (
         sa.select(un.c.name)
         .select_from(m.join(un, un.c.id == m.c.union_id))
-        .where(
-            m.c.worker_id == r.c.worker_id,
-            m.c.state.in_(ACTIVATED),
-            m.c.joined_on <= on,
-            sa.or_(m.c.ended_on.is_(None), m.c.ended_on > on),
-        )
+        .where(m.c.worker_id == r.c.worker_id, *in_force_on(m.c, on))
         .order_by(m.c.joined_on.desc(), m.c.id.desc())
         .limit(1)
         .scalar_subquery()
@@ -633,11 +623,8 @@ def workers_list(
         "members_on_site": [r.c.covered],
         "workers_not_members": [~r.c.covered],
     }[which]
-    label = None
-    if by is not None:
-        cond, label = _group_condition(session, _worker_key(r, by), by, key or "")
-        conditions = [*conditions, cond]
-    stmt, declined = _worker_stmt(on, filt, conditions, declined_days, r)
+    group, label = _in_group(session, r, by, key)
+    stmt, declined = _worker_stmt(on, filt, [*conditions, *group], declined_days, r)
     if hide_declined:
         stmt = stmt.where(declined.is_(None))
     rows = []

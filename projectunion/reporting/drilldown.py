@@ -25,7 +25,7 @@ from projectunion.realname import PROVINCES
 from projectunion.reporting.metrics import NONE_RECORDED_LABELS, SERVICE_KIND_LABELS, TIME_DIMENSIONS, Metric, metric
 from projectunion.reporting.period import Bucket, Period, buckets
 from projectunion.reporting.scope import _places
-from projectunion.reporting.sources import SOURCES, _number, _Services, _Source, _Unions, _WageCases
+from projectunion.reporting.sources import SOURCES, _number, _Services, _Source, _Unions, _WageCases, money_sum
 
 
 @dataclass
@@ -107,6 +107,13 @@ def _drill(
         "service_records": _list_services,
     }[metric.lists]
     return builder(src, frm, where, metric), group_label
+
+
+def _with_sum(stmt: sa.Select, frm, where, columns: list[tuple[str, Any]], amount: sa.ColumnElement) -> _Drill:
+    """A list of rows with money (one row each): counted, and their ``amount`` summed."""
+    count = sa.select(sa.func.count()).select_from(frm).where(*where)
+    total = sa.select(money_sum(amount)).select_from(frm).where(*where)
+    return _Drill(stmt, count, columns, amount="amount", extra={"sum": total})
 
 
 def _list_workers(src: _Source, frm, where, metric: Metric) -> _Drill:
@@ -229,9 +236,7 @@ def _list_wage_cases(src: _Source, frm, where, metric: Metric) -> _Drill:
         ("amount", _l("Wages recovered (yuan)")),
         ("workers", _l("Workers")),
     ]
-    count = sa.select(sa.func.count()).select_from(frm).where(*where)
-    total = sa.select(sa.func.sum(sa.func.round(wc.c.amount_recovered * 100))).select_from(frm).where(*where)
-    return _Drill(stmt, count, columns, amount="amount", extra={"sum": total})
+    return _with_sum(stmt, frm, where, columns, wc.c.amount_recovered)
 
 
 def _list_services(src: _Source, frm, where, metric: Metric) -> _Drill:
@@ -261,9 +266,7 @@ def _list_services(src: _Source, frm, where, metric: Metric) -> _Drill:
         ("place", _l("Jurisdiction")),
         ("amount", _l("Amount (yuan)")),
     ]
-    count = sa.select(sa.func.count()).select_from(frm).where(*where)
-    total = sa.select(sa.func.sum(sa.func.round(s.c.amount * 100))).select_from(frm).where(*where)
-    return _Drill(stmt, count, columns, amount="amount", extra={"sum": total})
+    return _with_sum(stmt, frm, where, columns, s.c.amount)
 
 
 def _present(row: sa.Row, columns: Sequence[tuple[str, Any]]) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -107,15 +107,18 @@ def jsonable(value: Any) -> Any:
     return f"{value:.2f}" if isinstance(value, Decimal) else value
 
 
-def nest(values: dict[str, Any]) -> dict[str, Any]:
-    """{"services.training.people": 3} → {"services": {"training": {"people": 3}}}."""
+def nest(values: dict[str, Any], leaf: Callable[[Any], Any] | None = jsonable) -> dict[str, Any]:
+    """{"services.training.people": 3} → {"services": {"training": {"people": 3}}}.
+
+    Each value goes through ``leaf`` (plain JSON by default; None keeps it as it is, for the API's models).
+    """
     out: dict[str, Any] = {}
     for name, value in values.items():
-        *parents, leaf = name.split(".")
+        *parents, last = name.split(".")
         node = out
         for part in parents:
             node = node.setdefault(part, {})
-        node[leaf] = jsonable(value)
+        node[last] = value if leaf is None else leaf(value)
     return out
 
 

@@ -40,6 +40,13 @@ def resolve_scope(session: so.Session, actor: User | None, code: str | None = No
     return scope
 
 
+def within(scope: Jurisdiction | None, path: sa.ColumnElement) -> list[sa.ColumnElement]:
+    """The condition that keeps the rows whose jurisdiction ``path`` is in ``scope``: none for the whole city."""
+    if scope is None or scope.parent_id is None:
+        return []
+    return [path.startswith(scope.path, autoescape=True)]
+
+
 def scope_choices(session: so.Session, actor: User | None) -> list[Jurisdiction]:
     """The jurisdictions the actor may choose, in tree order (city, then each district and its towns)."""
     own = permissions.reports_confined_to(actor)

@@ -25,6 +25,7 @@ from projectunion.models import (
 )
 from projectunion.reporting.metrics import PERSON_DIMENSIONS, Metric
 from projectunion.reporting.period import Bucket
+from projectunion.reporting.scope import within
 
 UNION_ACTIVE_STATES = ("active", "suspended")
 
@@ -68,12 +69,7 @@ class _Source(abc.ABC):
         self.w = Worker.__table__.alias("w")
 
     def in_scope(self) -> list[sa.ColumnElement]:
-        if self.scope is None or self.scope.parent_id is None:
-            return []
-        return [self.j.c.path.startswith(self.scope.path, autoescape=True)]
-
-    def jurisdiction_key(self, by: str):
-        return _district_key(self.j) if by == "district" else _town_key(self.j)
+        return within(self.scope, self.j.c.path)
 
     def needs_place(self, by: str | None, full: bool) -> bool:
         """Whether the rows must be joined to their union's jurisdiction (a whole-city total need not)."""
@@ -109,9 +105,17 @@ class _Source(abc.ABC):
     def value(self, metric: Metric) -> sa.ColumnElement:
         """What is counted (a worker, a union, a row) or summed (an amount)."""
 
-    @abc.abstractmethod
     def key(self, by: str) -> sa.ColumnElement:
-        """The group of a row in a breakdown by anything but year or month."""
+        """The group of a row in a breakdown by anything but year or month: by district or town, its union's."""
+        if by == "district":
+            return _district_key(self.j)
+        if by == "town":
+            return _town_key(self.j)
+        return self.own_key(by)
+
+    @abc.abstractmethod
+    def own_key(self, by: str) -> sa.ColumnElement:
+        """The group of a row in a breakdown by one of its own traits (a contractor, a trade, an origin)."""
 
     # for drill-down lists
     worker: sa.ColumnElement | None = None
@@ -121,7 +125,7 @@ class _Source(abc.ABC):
         value = self.value(metric)
         cond = self.condition(metric, first, last)
         if metric.money:
-            agg = sa.func.sum(sa.func.round(value * 100))
+            agg = money_sum(value)
         else:
             agg = sa.func.count(sa.distinct(value) if metric.agg == "distinct" else value)
         # FILTER rather than CASE: rows that do not count are not even sorted for a DISTINCT
@@ -168,9 +172,7 @@ class _Members(_Source):
     def value(self, metric):
         return self.m.c.worker_id
 
-    def key(self, by):
-        if by in ("district", "town"):
-            return self.jurisdiction_key(by)
+    def own_key(self, by):
         return self.m.c.contractor_id if by == "contractor" else self.person_key(by)
 
 
@@ -273,9 +275,7 @@ class _Unions(_Source):
     def value(self, metric):
         return self.u.c.id
 
-    def key(self, by):
-        if by in ("district", "town"):
-            return self.jurisdiction_key(by)
+    def own_key(self, by):
         return self.p.c.general_contractor_id
 
 
@@ -304,9 +304,7 @@ class _WageCases(_Source):
     def value(self, metric):
         return self.wc.c.amount_recovered if metric.money else self.wc.c.id
 
-    def key(self, by):
-        if by in ("district", "town"):
-            return self.jurisdiction_key(by)
+    def own_key(self, by):
         return self.wc.c.contractor_id
 
 
@@ -325,8 +323,8 @@ class _WageWorkers(_WageCases):
     def value(self, metric):
         return self.cw.c.worker_id
 
-    def key(self, by):
-        return self.person_key(by) if by in PERSON_DIMENSIONS else super().key(by)
+    def own_key(self, by):
+        return self.person_key(by) if by in PERSON_DIMENSIONS else super().own_key(by)
 
 
 class _Services(_Source):
@@ -356,9 +354,7 @@ class _Services(_Source):
         s = self.s
         return {"person_times": s.c.id, "people": s.c.worker_id, "amount": s.c.amount}[metric.name.rsplit(".", 1)[1]]
 
-    def key(self, by):
-        if by in ("district", "town"):
-            return self.jurisdiction_key(by)
+    def own_key(self, by):
         return self.person_key(by)
 
 
@@ -370,6 +366,11 @@ SOURCES: dict[str, type[_Source]] = {
     "wage_workers": _WageWorkers,
     "services": _Services,
 }
+
+
+def money_sum(amount: sa.ColumnElement) -> sa.ColumnElement:
+    """The sum of an amount in whole fen, exact on every database; ``_number`` turns it back into yuan."""
+    return sa.func.sum(sa.func.round(amount * 100))
 
 
 def _number(metric: Metric, raw: Any) -> int | Decimal:

@@ -4,27 +4,25 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from projectunion import exports, permissions, reporting
-from projectunion.dashboard.routes import cell
+from projectunion import permissions, reporting
+from projectunion.dashboard.routes import EXPORTS, FilterArgs, cell, download, drill_args
 from projectunion.dates import today
 from projectunion.db import get_session
-from projectunion.exceptions import DomainError, PermissionDenied, ValidationError
+from projectunion.exceptions import DomainError, PermissionDenied
 from projectunion.i18n import _, _l
-from projectunion.models import Jurisdiction, Project, Worker
+from projectunion.models import Project, Worker
 from projectunion.reporting import coverage
 from projectunion.services import join, jurisdictions, survey
 from projectunion.survey import bp
 from projectunion.survey.forms import CONSENTS, DeclineForm, EnrollForm, TargetForm
-from projectunion.web import describe, get_or_404, visible_or_404
+from projectunion.web import apply_errors, flash_form_errors, get_or_404, refuse, visible_or_404
 
-EXPORTS = {"csv": exports.CSV_MEDIA_TYPE, "xlsx": exports.XLSX_MEDIA_TYPE}
 #: The most registration forms printed at once.
 FORMS_MAX = 200
 
@@ -45,17 +43,10 @@ def percent(value: Any) -> str:
 
 
 @dataclass
-class Filters:
-    args: dict[str, str]
-    choices: list[Jurisdiction]
-    scope: Jurisdiction | None = None
-    on: dt.date | None = None
-    errors: dict[str, Any] = field(default_factory=dict)
+class Filters(FilterArgs):
+    """The jurisdiction and the as-of day asked for, checked."""
 
-    def link(self, endpoint: str, **extra: Any) -> str:
-        args = {k: v for k, v in self.args.items() if v}
-        args.update({k: v for k, v in extra.items() if v is not None})
-        return url_for(endpoint, **args)
+    on: dt.date | None = None
 
 
 def read_filters() -> Filters:
@@ -64,24 +55,11 @@ def read_filters() -> Filters:
     session = get_session()
     args = {name: request.args.get(name, "").strip() for name in ("jurisdiction", "as_of", "from", "to")}
     f = Filters(args, reporting.scope_choices(session, current_user))
-    try:
-        f.scope = survey.resolve_scope(session, current_user, args["jurisdiction"])
-    except ValidationError as exc:
-        f.errors.update(exc.fields)
-    try:
-        f.on = reporting.parse_date(args["as_of"], "as_of") or today()
-        if f.on > today():
-            f.errors["as_of"] = _l("The as-of date cannot be in the future.")
-    except ValidationError as exc:
-        f.errors.update(exc.fields)
+    f.scope = f.read(lambda: survey.resolve_scope(session, current_user, args["jurisdiction"]))
+    f.on = f.read(lambda: reporting.parse_date(args["as_of"], "as_of") or today())
+    if f.on is not None and f.on > today():
+        f.errors["as_of"] = _l("The as-of date cannot be in the future.")
     return f
-
-
-def _download(body, fmt: str, name: str) -> Response:
-    response = Response(body, mimetype=EXPORTS[fmt])
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
-    response.headers["Content-Disposition"] = f'attachment; filename="{safe}.{fmt}"'
-    return response
 
 
 def _export(fmt: str, columns, rows, title: Any, name: str) -> Response:
@@ -89,9 +67,7 @@ def _export(fmt: str, columns, rows, title: Any, name: str) -> Response:
         abort(404)
     header = [str(label) for _name, label in columns]
     data = [[_export_value(row.get(n)) for n, _label in columns] for row in rows]
-    if fmt == "csv":
-        return _download(exports.csv_bytes(header, data), fmt, name)
-    return _download(exports.xlsx_bytes(header, data, title), fmt, name)
+    return download(fmt, header, data, title, name)
 
 
 def _export_value(value: Any) -> Any:
@@ -142,7 +118,7 @@ def worklist_export(which: str, fmt: str):
     f = read_filters()
     if f.errors:
         abort(400)
-    name = f"survey-{which}-{f.scope.code if f.scope else 'city'}-{f.on}"
+    name = f"survey-{which}-{f.place}-{f.on}"
     return _export(fmt, coverage.SITE_COLUMNS, _worklist(f, which), WORKLISTS[which], name)
 
 
@@ -152,15 +128,10 @@ def worklist_export(which: str, fmt: str):
 @bp.get("/coverage")
 def rates():
     f = read_filters()
-    by = request.args.get("by") or "district"
-    if by not in coverage.COVERAGE_DIMENSIONS:
-        f.errors["by"] = _l("Choose how to break the totals down.")
+    by = f.breakdown(coverage.COVERAGE_DIMENSIONS)
     period = None
     if not f.errors:
-        try:
-            period = reporting.make_period(f.args["from"] or None, f.args["to"] or None, f.on)
-        except ValidationError as exc:
-            f.errors.update(exc.fields)
+        period = f.read(lambda: reporting.make_period(f.args["from"] or None, f.args["to"] or None, f.on))
     if f.errors:
         return render_template("survey/coverage.html", f=f, by=by, report=None), 400
     report = coverage.coverage_report(get_session(), f.on, coverage.Filter(f.scope), by, trend=period)
@@ -170,8 +141,8 @@ def rates():
 @bp.get("/coverage.<fmt>")
 def rates_export(fmt: str):
     f = read_filters()
-    by = request.args.get("by") or "district"
-    if f.errors or by not in coverage.COVERAGE_DIMENSIONS or fmt not in EXPORTS:
+    by = f.breakdown(coverage.COVERAGE_DIMENSIONS)
+    if f.errors or fmt not in EXPORTS:
         abort(400 if fmt in EXPORTS else 404)
     report = coverage.coverage_report(get_session(), f.on, coverage.Filter(f.scope), by)
     columns = [("label", coverage.COVERAGE_DIMENSION_LABELS[by])]
@@ -179,19 +150,15 @@ def rates_export(fmt: str):
         columns += [(r.numerator, coverage.COVERAGE_BY_NAME[r.numerator].label),
                     (r.denominator, coverage.COVERAGE_BY_NAME[r.denominator].label), (r.name, r.label)]  # fmt: skip
     rows = [{"label": str(row.label), **row.values} for row in [*report.rows, report.total]]
-    name = f"coverage-{f.scope.code if f.scope else 'city'}-{by}-{f.on}"
+    name = f"coverage-{f.place}-{by}-{f.on}"
     return _export(fmt, columns, rows, _("Coverage"), name)
 
 
 def _listing(f: Filters):
-    metric = request.args.get("metric", "")
-    by = request.args.get("by") or None
-    if by is not None and by not in coverage.COVERAGE_DIMENSIONS:
-        raise ValidationError({"by": _l("Choose how to break the totals down.")})
+    metric, by, key = drill_args(coverage.COVERAGE_DIMENSIONS)
     return coverage.coverage_listing(
-        get_session(), f.on, coverage.Filter(f.scope), metric, by, request.args.get("key", "") if by else None,
-        survey.declined_days(),
-    )  # fmt: skip
+        get_session(), f.on, coverage.Filter(f.scope), metric, by, key, survey.declined_days()
+    )
 
 
 @bp.get("/list")
@@ -209,7 +176,7 @@ def listing_export(fmt: str):
     if f.errors:
         abort(400)
     found, rows = _listing(f)
-    name = f"{found.metric.name}-{f.scope.code if f.scope else 'city'}-{f.on}"
+    name = f"{found.metric.name}-{f.place}-{f.on}"
     return _export(fmt, found.columns, list(rows), found.metric.label, name)
 
 
@@ -288,20 +255,14 @@ def enroll(project_id: int):
     worker_id = _worker_id()
     form = EnrollForm()
     if not form.validate():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
+        flash_form_errors(form)
         return redirect(url_for(".site", project_id=project.id))
     try:
         membership = survey.enroll(
             get_session(), current_user, project, worker_id, consent=form.consent.data, joined_on=form.joined_on.data
         )
     except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        flash(describe(exc), "error")
-        for message in getattr(exc, "fields", {}).values():
-            flash(str(message), "error")
+        refuse(exc)
     else:
         flash(
             _("%(name)s is now a member of %(union)s.", name=membership.worker.name, union=project.union.name),
@@ -321,11 +282,7 @@ def decline(project_id: int):
     try:
         mark = survey.decline(get_session(), current_user, project, worker_id, form.declined_on.data)
     except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        flash(describe(exc), "error")
-        for message in getattr(exc, "fields", {}).values():
-            flash(str(message), "error")
+        refuse(exc)
     else:
         flash(
             _(
@@ -364,10 +321,7 @@ def targets():
             try:
                 target = survey.set_target(session, current_user, place, form.year.data, form.target.data)
             except DomainError as exc:
-                if exc.status in (403, 404):
-                    raise
-                for name, message in getattr(exc, "fields", {}).items():
-                    getattr(form, name).errors = [*getattr(form, name).errors, str(message)]
+                apply_errors(form, exc)
             else:
                 flash(_("The target of %(place)s for %(year)d is %(target)s new members.", place=place.name,
                         year=target.year, target=f"{target.target:,}"), "success")  # fmt: skip
