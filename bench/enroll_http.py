@@ -56,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 from projectunion import create_app, migrate  # noqa: E402
 from projectunion.db import get_session, make_engine  # noqa: E402
 from projectunion.services import jurisdictions, projects, users  # noqa: E402
-from projectunion.services.events import fire_event  # noqa: E402
+from projectunion.services.events import fire_checked_and_commit  # noqa: E402
 
 PG_DEFAULT = os.environ.get("TEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -244,7 +244,7 @@ def prepare(url: str) -> tuple[int, str]:
             jurisdiction=jurisdictions.by_code(session, "371002"),
         )
         project = projects.register_project(session, staff, name="基准测试项目", permit_no="BENCH-1", town=town)
-        fire_event(session, staff, project, "start", on=dt.date(2024, 3, 1))
+        fire_checked_and_commit(session, staff, project, "start", on=dt.date(2024, 3, 1))
         return project.union.id, users.create_token(session, None, staff, "bench")
 
 

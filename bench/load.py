@@ -42,7 +42,7 @@ from projectunion import create_app, migrate  # noqa: E402
 from projectunion.db import get_session  # noqa: E402
 from projectunion.models import Contractor  # noqa: E402
 from projectunion.services import crews, join, jurisdictions, memberships, projects, users  # noqa: E402
-from projectunion.services.events import fire_event  # noqa: E402
+from projectunion.services.events import fire_checked_and_commit  # noqa: E402
 
 PASSWORD = "correct horse battery"
 #: kind → (weight, p99 target in seconds, expected status): pages 1 s, API writes 250 ms; a preview writes nothing
@@ -69,12 +69,12 @@ def prepare(url: str) -> dict:
         )
         users.create_user(session, None, username="city", password=PASSWORD, role="city_staff")
         project = projects.register_project(session, staff, name="压测项目", permit_no="LOAD-1", town=town)
-        fire_event(session, staff, project, "start", on=dt.date(2024, 3, 1))
+        fire_checked_and_commit(session, staff, project, "start", on=dt.date(2024, 3, 1))
         union = project.union
         chair = memberships.enroll(
             session, staff, union, name="主席", id_number=id_number(999_000), joined_on=dt.date(2024, 3, 1)
         )
-        fire_event(session, staff, union, "found", on=dt.date(2024, 3, 2), chair_membership_id=chair.id)
+        fire_checked_and_commit(session, staff, union, "found", on=dt.date(2024, 3, 2), chair_membership_id=chair.id)
         company = Contractor(name="压测建工", uscc="91371000MA3C8N7X2K", kind="general")
         session.add(company)
         session.commit()

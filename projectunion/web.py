@@ -206,7 +206,7 @@ def confirm_event(
 
     if form.validate_on_submit():
         try:
-            events.fire_event(get_session(), current_user, obj, event, on=form.on.data, **data())
+            events.fire_checked_and_commit(get_session(), current_user, obj, event, on=form.on.data, **data())
         except DomainError as exc:
             apply_errors(form, exc)
         else:

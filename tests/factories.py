@@ -141,9 +141,9 @@ class Factories:
         return projects.register_project(self.session, actor or self.admin, town=town or self.yangting, **values)
 
     def fire(self, obj, event: str, on: dt.date | None = None, actor: User | None = None, **data):
-        from projectunion.services.events import fire_event
+        from projectunion.services.events import fire_checked_and_commit
 
-        return fire_event(self.session, actor or self.admin, obj, event, on=on, **data)
+        return fire_checked_and_commit(self.session, actor or self.admin, obj, event, on=on, **data)
 
     def started_union(self, on: dt.date = dt.date(2024, 3, 1), **project_values) -> Union:
         """A project registered (by default) the day it starts, and its union, preparing."""

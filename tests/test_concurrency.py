@@ -17,7 +17,7 @@ from projectunion.exceptions import AlreadyMember
 from projectunion.lifecycle import membership as membership_lifecycle
 from projectunion.models import Membership, Union, User, Worker
 from projectunion.services import memberships
-from projectunion.services.events import fire_event
+from projectunion.services.events import fire_checked_and_commit
 from tests.conftest import PG_URL
 from tests.factories import Factories, id_number
 
@@ -170,7 +170,7 @@ def test_a_union_abandoned_while_a_worker_is_enrolled_never_keeps_an_active_memb
 
     def abandon(session):
         assert locked.wait(10)
-        fire_event(session, session.get(User, admin_id), session.get(Union, union_id), "abandon")
+        fire_checked_and_commit(session, session.get(User, admin_id), session.get(Union, union_id), "abandon")
         return "abandoned"
 
     results = _race(live_app, [_enroll_job(admin_id, union_id, id_number()), abandon])

@@ -29,7 +29,7 @@ from projectunion.models import User, Worker
 from projectunion.models import WageCase as WageCaseRow
 from projectunion.models.service_records import SERVICE_KINDS
 from projectunion.services import service_records, wage_cases
-from projectunion.services.events import fire_event
+from projectunion.services.events import fire_checked_and_commit
 
 WageCaseEventName = Choice(WAGE_CASE_MACHINE.events())
 ServiceKind = Choice(SERVICE_KINDS)
@@ -143,7 +143,7 @@ def get_wage_case(actor: User, case_id: int):
 def wage_case_event(actor: User, case_id: int, body: WageCaseEvent):
     session = get_session()
     case = _visible_case(session, actor, case_id)
-    fire_event(
+    fire_checked_and_commit(
         session, actor, case, body.event, on=body.on, **body.model_dump(include={"amount_recovered"}, exclude_none=True)
     )
     return case

@@ -20,7 +20,7 @@ from projectunion.models import Membership as MembershipRow
 from projectunion.models import User
 from projectunion.models.memberships import SOURCES
 from projectunion.services import memberships
-from projectunion.services.events import fire_event
+from projectunion.services.events import fire_checked_and_commit
 
 MembershipState = Choice(MEMBERSHIP_MACHINE.states)
 MembershipEventName = Choice(MEMBERSHIP_MACHINE.events())
@@ -107,7 +107,7 @@ def membership_event(actor: User, membership_id: int, body: MembershipEvent):
         memberships.end_membership(session, actor, membership, body.reason, on=on)
     elif body.to_union_id is None:
         # Refused by the lifecycle with a field error, after the permission and state checks.
-        fire_event(session, actor, membership, "transfer", on=on)
+        fire_checked_and_commit(session, actor, membership, "transfer", on=on)
     else:
         to_union = union_ref(actor, body.to_union_id, "to_union_id")
         memberships.transfer_membership(session, actor, membership, to_union, on=on)

@@ -17,7 +17,7 @@ from projectunion.models import Project as ProjectRow
 from projectunion.models import User
 from projectunion.scopes import visible_projects
 from projectunion.services import jurisdictions, projects
-from projectunion.services.events import fire_event
+from projectunion.services.events import fire_checked_and_commit
 
 ProjectState = Choice(PROJECT_MACHINE.states)
 ProjectEventName = Choice(PROJECT_MACHINE.events())
@@ -140,7 +140,7 @@ def get_project(actor: User, project_id: int):
 def project_event(actor: User, project_id: int, body: ProjectEvent):
     session = get_session()
     project = _visible_project(session, actor, project_id)
-    fire_event(session, actor, project, body.event, on=body.on)
+    fire_checked_and_commit(session, actor, project, body.event, on=body.on)
     return project
 
 

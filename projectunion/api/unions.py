@@ -37,7 +37,7 @@ from projectunion.models.memberships import in_force_on
 from projectunion.models.unions import UNION_KINDS
 from projectunion.scopes import visible_unions
 from projectunion.services import jurisdictions, memberships, unions
-from projectunion.services.events import fire_event
+from projectunion.services.events import fire_checked_and_commit
 
 UnionKind = Choice(UNION_KINDS)
 UnionState = Choice(UNION_MACHINE.states)
@@ -264,7 +264,7 @@ def union_event(actor: User, union_id: int, body: UnionEvent):
         decisions=decisions or None,
         applications={str(k): v.model_dump(exclude_none=True) for k, v in (body.applications or {}).items()} or None,
     )
-    fire_event(session, actor, union, body.event, on=body.on, **data)
+    fire_checked_and_commit(session, actor, union, body.event, on=body.on, **data)
     return Union.many(session, [union])[0]
 
 

@@ -36,7 +36,7 @@ from projectunion.services import (
     unions,
     wage_cases,
 )
-from projectunion.services.events import fire_event
+from projectunion.services.events import fire_checked_and_commit
 
 
 def union_name(project_name: str) -> str:
@@ -124,16 +124,16 @@ class Loader:
         self.projects[p.row.id] = p
 
     def start(self, p: ProjectPlan) -> None:
-        fire_event(self.session, self.users[p.manager], p.row, "start", on=p.start, union_name=union_name(p.name))
+        fire_checked_and_commit(self.session, self.users[p.manager], p.row, "start", on=p.start, union_name=union_name(p.name))
 
     def found(self, p: ProjectPlan) -> None:
         union = p.row.union
-        fire_event(
+        fire_checked_and_commit(
             self.session, self.users[p.manager], union, "found", on=p.founded, chair_membership_id=p.chair.membership_id
         )
 
     def fire_project(self, p: ProjectPlan, event: str, on: dt.date) -> None:
-        fire_event(self.session, self.users[p.manager], p.row, event, on=on)
+        fire_checked_and_commit(self.session, self.users[p.manager], p.row, event, on=on)
 
     def dissolve(self, p: ProjectPlan) -> None:
         data: dict = {}
@@ -148,7 +148,7 @@ class Loader:
                 )
                 for stint, action in p.decisions
             }
-        fire_event(self.session, self.users[p.manager], p.row.union, "dissolve", on=p.dissolved, **data)
+        fire_checked_and_commit(self.session, self.users[p.manager], p.row.union, "dissolve", on=p.dissolved, **data)
 
     def create_crew(self, crew: CrewPlan) -> None:
         crew.row = crews.create_crew(
@@ -265,7 +265,7 @@ class Loader:
         if event == "resolve":
             share = Decimal(self.rng.choice((100, 100, 100, 95, 90, 80, 70)))
             data["amount_recovered"] = (case.row.amount_claimed * share / 100).quantize(Decimal("0.01"))
-        fire_event(self.session, self.union_actor(case.row.union), case.row, event, on=on, **data)
+        fire_checked_and_commit(self.session, self.union_actor(case.row.union), case.row, event, on=on, **data)
 
     # today ------------------------------------------------------------------------------------
     def applications(self, plan: Plan) -> None:
@@ -323,7 +323,7 @@ class Loader:
         )
         self.session.add(late)
         lifecycle.record_creation(self.session, "membership", late, lifecycle.context(self.session, None, on))
-        fire_event(self.session, self.union_actor(union), late, "hand_on", on=self.anchor, to_union_id=successor.id)
+        fire_checked_and_commit(self.session, self.union_actor(union), late, "hand_on", on=self.anchor, to_union_id=successor.id)
 
     def services(self, count: int) -> None:
         """Service records of every kind, each given while the worker was a member of that union."""

@@ -1,6 +1,6 @@
 """The lifecycles: the only place states are written.
 
-fire(session, actor, obj, "found", on=date, chair_membership_id=7)
+fire_unchecked(session, actor, obj, "found", on=date, chair_membership_id=7)  # no permission check, no commit
 allowed_events(obj) -> ["found", "abandon"]
 declaration_of("union").as_dict()
 """
@@ -15,7 +15,7 @@ import sqlalchemy.orm as so
 from projectunion.lifecycle.declarations import ALL, Declaration
 from projectunion.lifecycle.engine import Context, Lifecycle, context, record_creation
 
-__all__ = ["Context", "allowed_events", "context", "declaration_of", "fire", "lifecycle_of", "record_creation"]
+__all__ = ["Context", "allowed_events", "context", "declaration_of", "fire_unchecked", "lifecycle_of", "record_creation"]
 
 
 def _lifecycles() -> dict[str, Lifecycle]:
@@ -44,8 +44,14 @@ def allowed_events(obj: Any) -> list[str]:
     return lifecycle_of(obj).allowed_events(obj)
 
 
-def fire(session: so.Session, actor: Any, obj: Any, event: str, on: dt.date | None = None, **data: Any) -> Context:
-    """Fire ``event`` on ``obj`` in the caller's transaction (which the caller commits)."""
+def fire_unchecked(
+    session: so.Session, actor: Any, obj: Any, event: str, on: dt.date | None = None, **data: Any
+) -> Context:
+    """Fire ``event`` on ``obj``: the machine's guards and history row, but no permission check and no commit.
+
+    For services, inside a transaction they commit themselves; a route or the API calls
+    ``services.events.fire_checked_and_commit`` instead.
+    """
     ctx = context(session, actor, on, **data)
     lifecycle_of(obj).fire(obj, event, ctx)
     return ctx

@@ -198,7 +198,7 @@ def close_crew(session: so.Session, actor: User, crew: Crew, on: dt.date | None 
     require_open(crew)
     on = _past_date(on, "on")
     with unit_of_work(session):
-        lifecycle.fire(session, actor, crew, "close", on=on)
+        lifecycle.fire_unchecked(session, actor, crew, "close", on=on)
         audit(session, actor, "close_crew", crew, on=on)
     session.expire_all()
     return crew

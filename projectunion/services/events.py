@@ -96,8 +96,12 @@ def _require_manage(session: so.Session, actor, obj: Any) -> None:
         raise TypeError(type(obj))
 
 
-def fire_event(session: so.Session, actor, obj: Any, event: str, on: dt.date | None = None, **data: Any):
-    """Fire one event in one transaction; refusals raise and leave everything as it was."""
+def fire_checked_and_commit(session: so.Session, actor, obj: Any, event: str, on: dt.date | None = None, **data: Any):
+    """Check that ``actor`` may, fire the event and commit it, in one transaction; refusals change nothing.
+
+    The one way routes, the API and the demo change a state; services already inside a
+    transaction use ``lifecycle.fire_unchecked``.
+    """
     _require_manage(session, actor, obj)
     on = on or today()
     if on > today():
@@ -105,6 +109,6 @@ def fire_event(session: so.Session, actor, obj: Any, event: str, on: dt.date | N
     with unit_of_work(session):
         if isinstance(obj, Project) and event == "complete" and event in lifecycle.allowed_events(obj):
             _record_exits_on_completion(session, actor, obj, on)
-        ctx = lifecycle.fire(session, actor, obj, event, on=on, **data)
+        ctx = lifecycle.fire_unchecked(session, actor, obj, event, on=on, **data)
     session.refresh(obj)
     return ctx

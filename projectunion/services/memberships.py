@@ -25,7 +25,7 @@ from projectunion.lifecycle.declarations import ENROLLMENT_OPEN
 from projectunion.lifecycle.membership import active_membership
 from projectunion.models import Membership, Union, User
 from projectunion.services import workers
-from projectunion.services.events import fire_event
+from projectunion.services.events import fire_checked_and_commit
 
 
 def _enrollment_open(union: Union) -> None:
@@ -116,7 +116,7 @@ def enroll(
             contractor_id=contractor_id,
             crew_id=crew_id,
         )
-        lifecycle.fire(session, actor, membership, "approve", on=joined_on, transfer=transfer)
+        lifecycle.fire_unchecked(session, actor, membership, "approve", on=joined_on, transfer=transfer)
     return membership
 
 
@@ -186,12 +186,12 @@ def decide(
 ):
     """Approve or reject one pending application; a rejection needs the ``reason`` the worker will read."""
     if approve:
-        return fire_event(session, actor, membership, "approve", on=on)
-    return fire_event(session, actor, membership, "reject", on=on, reason=reason)
+        return fire_checked_and_commit(session, actor, membership, "approve", on=on)
+    return fire_checked_and_commit(session, actor, membership, "reject", on=on, reason=reason)
 
 
 def end_membership(session: so.Session, actor: User, membership: Membership, reason: str, on: dt.date | None = None):
-    return fire_event(session, actor, membership, "end", on=on, reason=reason)
+    return fire_checked_and_commit(session, actor, membership, "end", on=on, reason=reason)
 
 
 def transfer_membership(
@@ -199,5 +199,5 @@ def transfer_membership(
 ):
     """Move an active member to another union; the new membership links back to this one."""
     permissions.require_visible(actor, to_union)
-    ctx = fire_event(session, actor, membership, "transfer", on=on, to_union_id=to_union.id)
+    ctx = fire_checked_and_commit(session, actor, membership, "transfer", on=on, to_union_id=to_union.id)
     return session.get(Membership, ctx.data["new_membership_id"])

@@ -221,7 +221,7 @@ def dissolve(union_id: int):
             )
         else:
             try:
-                events.fire_event(
+                events.fire_checked_and_commit(
                     session,
                     current_user,
                     union,

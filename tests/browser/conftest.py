@@ -97,7 +97,7 @@ def _seed(session) -> None:
         permit_no="371003202300007",
         town=jurisdictions.by_code(session, "371003004"),
     )
-    events.fire_event(session, admin, other, "start", on=dt.date(2023, 5, 1))
+    events.fire_checked_and_commit(session, admin, other, "start", on=dt.date(2023, 5, 1))
     memberships.enroll(
         session,
         admin,

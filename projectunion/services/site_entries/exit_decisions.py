@@ -168,7 +168,7 @@ def decide_after_exit(
             if action == "keep":
                 audit(session, actor, KEEP_ACTION, m, site_entry_id=entry.id, on=on)
             else:
-                lifecycle.fire(session, actor, m, action, on=on, site_entry_id=entry.id, **data)
+                lifecycle.fire_unchecked(session, actor, m, action, on=on, site_entry_id=entry.id, **data)
             counts[action] += 1
     session.expire_all()
     return counts
