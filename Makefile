@@ -58,6 +58,7 @@ bandit: $(VENV)/.installed
 
 test: $(VENV)/.installed translations browser redis
 	$(BIN)/ruff check projectunion tests migrations bench
+	$(BIN)/ruff format --check projectunion tests migrations bench
 	$(BIN)/bandit -q -r projectunion -ll
 	$(BIN)/projectunion --help >/dev/null
 	$(BIN)/pytest -q

@@ -189,7 +189,9 @@ def roster_import(crew_id: int, path: str, username: str, commit: bool, whole_cr
         )
         if result.blocked:
             click.echo(f"Columns found in row {result.header_row}: {'; '.join(result.found_columns) or 'none'}")
-            click.echo(f"Required: {', '.join(rosters.REQUIRED)}; ignored: {'; '.join(result.ignored_columns) or 'none'}")
+            click.echo(
+                f"Required: {', '.join(rosters.REQUIRED)}; ignored: {'; '.join(result.ignored_columns) or 'none'}"
+            )
         if whole_crew and result.leaving:
             click.echo(f"{result.left} current members are not in the file and will be recorded as having left:")
             for _id, name, masked in result.leaving:

@@ -72,7 +72,9 @@ def _as_csv(report: reporting.Report) -> str:
     return "".join(exports.iter_csv(header, lines))
 
 
-@click.command("stats", help="City totals for a period, as of a date (docs/domain.md, 'Exact definitions of the totals').")
+@click.command(
+    "stats", help="City totals for a period, as of a date (docs/domain.md, 'Exact definitions of the totals')."
+)
 @click.option(
     "--from", "start", metavar="YYYY-MM-DD", help="First day of the period (default: 1 January of this year)."
 )

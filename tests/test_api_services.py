@@ -50,7 +50,10 @@ def test_find_a_worker_by_the_full_id_number(f, admin, as_user):
     typed = " " + number.lower()[:-1] + number[-1].lower()
     assert admin.post("/workers/lookup", json={"id_number": typed}).get_json() == found
     assert admin.get(f"/workers/{member.worker_id}").get_json() == worker
-    assert admin.post("/workers/lookup", json={"id_number": id_number(seq=302)}).get_json() == {"items": [], "next": None}
+    assert admin.post("/workers/lookup", json={"id_number": id_number(seq=302)}).get_json() == {
+        "items": [],
+        "next": None,
+    }
     outsider = as_user(f.user("union_staff", jurisdiction=f.place("371003")))
     assert outsider.post("/workers/lookup", json={"id_number": number}).get_json()["items"] == []
     assert outsider.get(f"/workers/{member.worker_id}").status_code == 404

@@ -349,7 +349,9 @@ def test_approve_and_reject_applications(f, admin):
     union = f.started_union()
     first = memberships.apply(f.session, union, id_number=id_number(seq=960), name="甲")
     second = memberships.apply(f.session, union, id_number=id_number(seq=961), name="乙")
-    approved = admin.post(f"/memberships/{first.id}/events", json={"event": "approve", "on": today().isoformat()}).get_json()
+    approved = admin.post(
+        f"/memberships/{first.id}/events", json={"event": "approve", "on": today().isoformat()}
+    ).get_json()
     # Applied today (the join form has no date): approved the same day, not before.
     assert (approved["state"], approved["joined_on"]) == ("active", today().isoformat())
     rejected = admin.post(

@@ -49,7 +49,13 @@ def test_ended_memberships_do_not_count_against_the_one_active_rule(f, db_sessio
             Membership.__table__.insert(),
             [
                 {**ended, "union_id": other.id, "applied_on": DAY, "joined_on": DAY, "ended_on": dt.date(2023, 6, 1)},
-                {**ended, "union_id": other.id, "applied_on": LATER, "joined_on": LATER, "ended_on": dt.date(2023, 9, 1)},
+                {
+                    **ended,
+                    "union_id": other.id,
+                    "applied_on": LATER,
+                    "joined_on": LATER,
+                    "ended_on": dt.date(2023, 9, 1),
+                },
             ],
         )
     states = db_session.scalars(

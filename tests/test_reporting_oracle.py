@@ -328,7 +328,9 @@ def test_every_total_and_breakdown_matches_the_definitions(f, db_session, seed):
                 assert {k for k, v in expected_rows.items() if any(v.values())} <= keys, where
                 for r in report.rows:
                     want = {
-                        m.name: expected_rows.get(r.key, {}).get(m.name, Decimal("0.00") if m.money else 0) if m.applies(by) else None
+                        m.name: expected_rows.get(r.key, {}).get(m.name, Decimal("0.00") if m.money else 0)
+                        if m.applies(by)
+                        else None
                         for m in reporting.METRICS
                     }
                     assert r.values == want, f"{where} row {r.key}"

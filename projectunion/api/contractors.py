@@ -120,7 +120,9 @@ class RosterResult(
     committed: Boolean
     created: Count = Field(description=_l("Workers who joined the crew."))
     updated: Count = Field(description=_l("Workers whose phone or trade changed."))
-    left: Count = Field(description=_l("Workers no longer in the file, recorded as having left (only with whole_crew)."))
+    left: Count = Field(
+        description=_l("Workers no longer in the file, recorded as having left (only with whole_crew).")
+    )
     unchanged: Count
     new_workers: Count = Field(description=_l("People not known to the system before."))
     leavers_unknown: Boolean

@@ -58,7 +58,10 @@ class TotalsRow(Totals):
 
 
 class Stats(
-    Answer, json_schema_extra=described(_l("The totals defined in docs/domain.md, under the same names as `projectunion stats`."))
+    Answer,
+    json_schema_extra=described(
+        _l("The totals defined in docs/domain.md, under the same names as `projectunion stats`.")
+    ),
 ):
     from_: Date = Field(validation_alias=AliasPath("period", "start"), serialization_alias="from")
     to: Date = Field(validation_alias=AliasPath("period", "end"))

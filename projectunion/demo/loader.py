@@ -124,7 +124,9 @@ class Loader:
         self.projects[p.row.id] = p
 
     def start(self, p: ProjectPlan) -> None:
-        fire_checked_and_commit(self.session, self.users[p.manager], p.row, "start", on=p.start, union_name=union_name(p.name))
+        fire_checked_and_commit(
+            self.session, self.users[p.manager], p.row, "start", on=p.start, union_name=union_name(p.name)
+        )
 
     def found(self, p: ProjectPlan) -> None:
         union = p.row.union
@@ -323,7 +325,9 @@ class Loader:
         )
         self.session.add(late)
         lifecycle.record_creation(self.session, "membership", late, lifecycle.context(self.session, None, on))
-        fire_checked_and_commit(self.session, self.union_actor(union), late, "hand_on", on=self.anchor, to_union_id=successor.id)
+        fire_checked_and_commit(
+            self.session, self.union_actor(union), late, "hand_on", on=self.anchor, to_union_id=successor.id
+        )
 
     def services(self, count: int) -> None:
         """Service records of every kind, each given while the worker was a member of that union."""

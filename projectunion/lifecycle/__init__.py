@@ -15,7 +15,15 @@ import sqlalchemy.orm as so
 from projectunion.lifecycle.declarations import ALL, Declaration
 from projectunion.lifecycle.engine import Context, Lifecycle, context, record_creation
 
-__all__ = ["Context", "allowed_events", "context", "declaration_of", "fire_unchecked", "lifecycle_of", "record_creation"]
+__all__ = [
+    "Context",
+    "allowed_events",
+    "context",
+    "declaration_of",
+    "fire_unchecked",
+    "lifecycle_of",
+    "record_creation",
+]
 
 
 def _lifecycles() -> dict[str, Lifecycle]:
@@ -25,9 +33,13 @@ def _lifecycles() -> dict[str, Lifecycle]:
 
 
 def machine_name(obj: Any) -> str:
-    return {"projects": "project", "unions": "union", "memberships": "membership", "wage_cases": "wage_case", "crews": "crew"}[
-        obj.__tablename__
-    ]
+    return {
+        "projects": "project",
+        "unions": "union",
+        "memberships": "membership",
+        "wage_cases": "wage_case",
+        "crews": "crew",
+    }[obj.__tablename__]
 
 
 def lifecycle_of(obj_or_name: Any) -> Lifecycle:

@@ -130,7 +130,11 @@ MEMBERSHIP = Declaration(
         # An application left when its union closed: approved into the successor union instead,
         # the new membership linked to it (``application_id``).
         Transition(
-            "hand_on", ("pending",), "handed_on", guards=("union_closed", "successor_open"), effects=("approve_in_successor",)
+            "hand_on",
+            ("pending",),
+            "handed_on",
+            guards=("union_closed", "successor_open"),
+            effects=("approve_in_successor",),
         ),
         Transition("end", ("active",), "ended", guards=("valid_end_reason",), effects=("record_end",)),
         Transition(

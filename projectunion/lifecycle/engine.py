@@ -207,4 +207,3 @@ def _record(ctx: Context, machine: str, obj, event: str, before: str | None) -> 
             data=_jsonable(ctx.data),
         )
     )
-

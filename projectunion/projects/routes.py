@@ -183,7 +183,10 @@ def fire(project_id: int, event: str):
 
     extra = {}
     if event == "complete":
-        extra = {"template": "projects/complete_confirm.html", "on_site": event_service.crews_on_site(get_session(), project)}
+        extra = {
+            "template": "projects/complete_confirm.html",
+            "on_site": event_service.crews_on_site(get_session(), project),
+        }
     return confirm_event(
         form,
         project,

@@ -70,7 +70,9 @@ def services(session: so.Session, worker: Worker) -> list[ServiceRecord]:
     )
 
 
-def crew_contacts(session: so.Session, worker_ids: list[int], contractor_id: int) -> dict[int, tuple[str | None, str | None]]:
+def crew_contacts(
+    session: so.Session, worker_ids: list[int], contractor_id: int
+) -> dict[int, tuple[str | None, str | None]]:
     """Phone and trade as the company's own crews recorded them (the newest record), by worker."""
     rows = session.scalars(
         sa.select(CrewMember)

@@ -45,13 +45,11 @@ def index():
     else:
         q = request.args.get("q", "").strip()
         if _private_term(q):
-            flash(_("Search for a full ID number or phone with the search box: it is not sent in the address."), "error")
+            flash(
+                _("Search for a full ID number or phone with the search box: it is not sent in the address."), "error"
+            )
             return redirect(url_for("workers.index"))
-    query = (
-        sa.select(Worker)
-        .where(scopes.visible_workers(current_user, Worker.id))
-        .order_by(Worker.id.desc())
-    )
+    query = sa.select(Worker).where(scopes.visible_workers(current_user, Worker.id)).order_by(Worker.id.desc())
     if q:
         try:
             number = parse_id_number(q).number

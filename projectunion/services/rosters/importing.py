@@ -342,8 +342,11 @@ def _write(session: so.Session, actor: User, crew: Crew, result: RosterResult, o
         new_phone = row.phone if row.phone is not None else phone
         new_trade = row.trade if row.trade is not None else trade
         updates.append(
-            {"id": members[row.worker_id], "phone_encrypted": p.encrypt_phone(new_phone) if new_phone else None,
-             "trade": new_trade}
+            {
+                "id": members[row.worker_id],
+                "phone_encrypted": p.encrypt_phone(new_phone) if new_phone else None,
+                "trade": new_trade,
+            }
         )
     for chunk in chunks(updates):
         session.execute(sa.update(CrewMember), chunk)

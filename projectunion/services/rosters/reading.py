@@ -213,7 +213,8 @@ def _kind(data: bytes, filename: str | None) -> str:
         )
     if kind == safety.XLSB or named == safety.XLSB:
         raise RosterFileError(
-            "unreadable_file", _l("Binary workbooks (XLSB) are not accepted: save the roster as an Excel workbook (XLSX).")
+            "unreadable_file",
+            _l("Binary workbooks (XLSB) are not accepted: save the roster as an Excel workbook (XLSX)."),
         )
     if filename and named is None and kind != safety.TEXT:
         named = kind  # an unknown ending: the content decides

@@ -135,6 +135,8 @@ def enroll_from_crew(
                 contractor_id=crew.contractor_id,
                 crew_id=crew.id,
             )
-            lifecycle.fire_unchecked(session, actor, membership, "approve", on=joined_on, transfer=worker_id in transfer_ids)
+            lifecycle.fire_unchecked(
+                session, actor, membership, "approve", on=joined_on, transfer=worker_id in transfer_ids
+            )
             enrolled.append(membership)
     return enrolled
