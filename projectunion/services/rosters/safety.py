@@ -226,7 +226,25 @@ class _XlsxScan:
             self.feed(chunk + b"<")
 
 
-class _ExactXlsxScan:
+class _ExpatScan:
+    """A sheet's XML fed in chunks to expat; malformed XML is not a readable spreadsheet."""
+
+    parser: Any
+
+    def feed(self, chunk: bytes) -> None:
+        try:
+            self.parser.Parse(chunk, False)
+        except pyexpat.ExpatError:
+            raise _not_a_spreadsheet() from None
+
+    def close(self) -> None:
+        try:
+            self.parser.Parse(b"", True)
+        except pyexpat.ExpatError:
+            raise _not_a_spreadsheet() from None
+
+
+class _ExactXlsxScan(_ExpatScan):
     """Rows and cells placed as the reader places them: by reference, else one after the previous."""
 
     def __init__(self) -> None:
@@ -258,24 +276,12 @@ class _ExactXlsxScan:
                 if cell is not None:
                     _within(int(cell[2]) - 1, _column_index(cell[1]), ref)
 
-    def feed(self, chunk: bytes) -> None:
-        try:
-            self.parser.Parse(chunk, False)
-        except pyexpat.ExpatError:
-            raise _not_a_spreadsheet() from None
-
-    def close(self) -> None:
-        try:
-            self.parser.Parse(b"", True)
-        except pyexpat.ExpatError:
-            raise _not_a_spreadsheet() from None
-
 
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 
 
-class _OdsScan:
+class _OdsScan(_ExpatScan):
     """An ODS ``content.xml``: every table's extent up to its last cell with content.
 
     Repeated rows and columns (``number-rows-repeated``, ``number-columns-repeated``)
@@ -325,18 +331,6 @@ class _OdsScan:
             self.column += self.cell_span
         elif name == f"{_TABLE} table-row":
             self.row += self.row_span
-
-    def feed(self, chunk: bytes) -> None:
-        try:
-            self.parser.Parse(chunk, False)
-        except pyexpat.ExpatError:
-            raise _not_a_spreadsheet() from None
-
-    def close(self) -> None:
-        try:
-            self.parser.Parse(b"", True)
-        except pyexpat.ExpatError:
-            raise _not_a_spreadsheet() from None
 
 
 def check(data: bytes) -> str:
