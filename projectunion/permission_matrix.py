@@ -92,6 +92,8 @@ MATRIX: dict[str, Ask] = {
     "account.profile": SIGNED_IN,
     "account.sign_in": PUBLIC,
     "account.sign_out": SIGNED_IN,
+    "account.tokens": SIGNED_IN,
+    "account.revoke_token": SIGNED_IN,
     "admin.users": MANAGE_USERS,
     "admin.new_user": MANAGE_USERS,
     "admin.edit_user": MANAGE_USERS,
@@ -100,6 +102,7 @@ MATRIX: dict[str, Ask] = {
     "admin.data_report_page": does("can_answer_access_requests"),
     "main.index": SIGNED_IN,
     "main.lifecycles": SIGNED_IN,
+    "main.help": SIGNED_IN,
     "health.healthz": PUBLIC,
     "static": PUBLIC,
     # projects
@@ -108,6 +111,7 @@ MATRIX: dict[str, Ask] = {
     "projects.show": sees("can_view_project", "project"),
     "projects.edit": manages_project(),
     "projects.fire": manages_project(),
+    "projects.officers": does("can_assign_officers", "project", seen=("can_view_project", "project")),
     # unions and memberships
     "unions.index": SIGNED_IN,
     "unions.new": does("can_create_standing_union"),
@@ -119,6 +123,7 @@ MATRIX: dict[str, Ask] = {
     "unions.dissolve": manages_union(),
     "unions.end": manages_union("membership.union"),
     "unions.transfer": manages_union("membership.union"),
+    "unions.reject": manages_union("membership.union"),
     # workers
     "workers.index": SIGNED_IN,
     "workers.show": sees("can_view_worker", "worker"),
@@ -156,6 +161,7 @@ MATRIX: dict[str, Ask] = {
     "contractors.set_leader": manages_crew(),
     "contractors.close_crew": manages_crew(),
     "contractors.member_leaves": manages_crew(),
+    "contractors.roster_template": SIGNED_IN,
     "contractors.roster": manages_crew(),
     "contractors.commit_roster": manages_crew(),
     "contractors.enter_site": manages_crew(),
@@ -248,6 +254,7 @@ MATRIX: dict[str, Ask] = {
     ),
     "api.get_crew": sees("can_view_crew", "crew"),
     "api.import_roster": manages_crew(body={"file": "@roster.csv"}),
+    "api.roster_template": SIGNED_IN,
     "api.enter_site": Ask(
         view=(Question("can_view_site", "project"), Question("can_view_crew", "crew", in_body=True)),
         act=(Question("can_record_entry", "project,crew"),),

@@ -25,9 +25,10 @@ from tests.views_support import forget_signed_in_user, sign_in
 
 ROLES = ("officer", "union_staff", "city_staff", "admin", "contractor")
 #: Requests that would end the test's own sign-in.
-NOT_WALKED = {"account.sign_out"}
+#: account.revoke_token takes a token id, not an object of the world: tests/test_api_tokens.py walks it.
+NOT_WALKED = {"account.sign_out", "account.revoke_token"}
 #: A value for URL arguments that are not object ids.
-TEXT_ARGS = {"token": "x", "fmt": "csv", "which": "without_union", "filename": "app.css"}
+TEXT_ARGS = {"token": "x", "fmt": "csv", "which": "without_union", "filename": "app.css", "action": "assign"}
 EVENTS = {"projects.fire": "halt", "unions.fire": "suspend", "cases.wage_case_event": "mediate"}
 ARG_KINDS = {
     "union_id": "union",

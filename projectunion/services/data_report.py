@@ -72,8 +72,12 @@ def _columns(model, *leave_out: str) -> list[sa.Column]:
 
 def collect(session: so.Session, worker: Worker) -> dict[str, list[dict[str, Any]]]:
     """Every row about ``worker``, by section."""
-    person = {"id_number": protector().decrypt(worker.id_encrypted) if worker.id_encrypted else None}
-    person.update({c.name: _plain(getattr(worker, c.key)) for c in _columns(Worker, "id_digest", "id_encrypted")})
+    person = {
+        "id_number": protector().decrypt(worker.id_encrypted) if worker.id_encrypted else None,
+        "phone": worker.phone,  # stored encrypted, given in clear to the person it is about
+    }
+    stored_protected = ("id_digest", "id_encrypted", "phone_digest", "phone_encrypted")
+    person.update({c.name: _plain(getattr(worker, c.key)) for c in _columns(Worker, *stored_protected)})
     membership_ids = sa.select(Membership.id).where(Membership.worker_id == worker.id).scalar_subquery()
     wage_case_ids = sa.select(wage_case_workers.c.wage_case_id).where(wage_case_workers.c.worker_id == worker.id)
     return {
