@@ -86,6 +86,29 @@ def test_project_started_before_it_was_registered_is_refused_and_says_so(f, admi
     assert project.state == "planned" and project.union is None
 
 
+def test_a_project_entered_after_the_fact_keeps_its_real_dates(f, client, db_session):
+    """The officer registers today a site that started in March: the form takes the day it was registered."""
+    from projectunion.models import Project
+
+    sign_in(client, f.admin)
+    form = client.get("/projects/new").get_data(as_text=True)
+    assert 'id="registered_on"' in form
+    client.post(
+        "/projects/new",
+        data={
+            "name": "补录项目",
+            "permit_no": "371002202400999",
+            "town_code": f.yangting.code,
+            "registered_on": "2024-02-20",
+        },
+    )
+    project = db_session.scalars(sa.select(Project).where(Project.permit_no == "371002202400999")).one()
+    response = client.post(f"/projects/{project.id}/events/start", data={"on": "2024-03-01"})
+    assert response.status_code == 302, field_errors(response)
+    db_session.refresh(project)
+    assert project.state == "under_construction"
+
+
 def test_project_halted_before_it_started_is_a_form_error(f, client, db_session):
     union = f.started_union(on=D(2024, 3, 1))
     sign_in(client, f.admin)

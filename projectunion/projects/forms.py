@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
+from projectunion.dates import today
 from projectunion.forms import DayField, EventForm, SelectField, max_length, needed, optional
 from projectunion.i18n import _l
 
@@ -19,6 +20,18 @@ class ProjectForm(FlaskForm):
     general_contractor_id = SelectField(_l("General contractor"), [optional()])
     planned_start = DayField(_l("Planned start"), [optional()])
     planned_end = DayField(_l("Planned end"), [optional()])
+
+
+class NewProjectForm(ProjectForm):
+    registered_on = DayField(
+        _l("Registered on"),
+        [optional()],
+        default=today,
+        description=_l(
+            "The day the project was registered with the union. A project entered after the fact keeps its real "
+            "dates: its start cannot be dated before this day."
+        ),
+    )
 
 
 class EditProjectForm(ProjectForm):

@@ -15,7 +15,7 @@ from projectunion.i18n import _, _l
 from projectunion.lifecycle.declarations import ENROLLMENT_OPEN, PROJECT
 from projectunion.models import Contractor, Jurisdiction, Membership, Project, SiteEntry, User
 from projectunion.projects import bp
-from projectunion.projects.forms import EditProjectForm, ProjectFilterForm, ProjectForm, StartForm
+from projectunion.projects.forms import EditProjectForm, NewProjectForm, ProjectFilterForm, StartForm
 from projectunion.services import events as event_service
 from projectunion.services import jurisdictions, projects
 from projectunion.web import (
@@ -86,7 +86,7 @@ def _project_values(form) -> dict:
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     permissions.require(permissions.can_register_projects(current_user))
-    form = ProjectForm()
+    form = NewProjectForm()
     towns = town_choices(current_user)
     permissions.require(bool(towns))
     form.town_code.choices = {None: [("", _("Choose…"))], **towns}
@@ -99,6 +99,7 @@ def new():
                 current_user,
                 permit_no=form.permit_no.data,
                 town=jurisdictions.by_code(session, form.town_code.data),
+                registered_on=form.registered_on.data,
                 **_project_values(form),
             )
         except DomainError as exc:

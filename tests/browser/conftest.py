@@ -96,6 +96,7 @@ def _seed(session) -> None:
         name="文登营镇宿舍楼",
         permit_no="371003202300007",
         town=jurisdictions.by_code(session, "371003004"),
+        registered_on=dt.date(2023, 4, 20),
     )
     events.fire_checked_and_commit(session, admin, other, "start", on=dt.date(2023, 5, 1))
     memberships.enroll(

@@ -89,7 +89,8 @@ def test_scan_apply_approve_and_check_the_member_card(live, browser):
     phone.fill("#trade", "钢筋工")
     phone.select_option("#crew_id", label=scenario["crew_label"])
     phone.check("#consent")
-    phone.click("#join-form button[type=submit]")
+    with phone.expect_navigation():
+        phone.click("#join-form button[type=submit]")
     assert phone.locator(".field.has-error #id_number").count() == 1
     assert phone.input_value("#name") == "马晓东"
     assert phone.input_value("#phone") == "139 0000 8888"
