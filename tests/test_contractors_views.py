@@ -24,11 +24,6 @@ def company(f):
 
 
 @pytest.fixture
-def boss(f, company):
-    return f.user("contractor", contractor=company)
-
-
-@pytest.fixture
 def crew(db_session, boss, company):
     crew = crews.create_crew(db_session, boss, company, name="钢筋一班", created_on=dt.date(2024, 1, 1))
     rosters.import_roster(db_session, boss, crew, text_file([person(1), person(2)]), dry_run=False)
@@ -42,16 +37,6 @@ def rival(f, db_session):
     crew = crews.create_crew(db_session, user, other, name="木工班", created_on=dt.date(2024, 1, 1))
     rosters.import_roster(db_session, user, crew, text_file([person(7, "别家工人")]), dry_run=False)
     return user, other, crew
-
-
-@pytest.fixture
-def union(f):
-    return f.active_union(members=1)
-
-
-@pytest.fixture
-def officer(f, union):
-    return f.user("officer", unions=[union], jurisdiction=f.huancui)
 
 
 # --- scope -------------------------------------------------------------------------

@@ -13,21 +13,6 @@ from projectunion.services import crews, site_entries
 from tests.factories import id_number
 
 
-@pytest.fixture
-def company(f):
-    return f.contractor()
-
-
-@pytest.fixture
-def boss(f, company):
-    return f.user("contractor", contractor=company)
-
-
-@pytest.fixture
-def crew(db_session, boss, company):
-    return crews.create_crew(db_session, boss, company, name="钢筋一班", created_on=dt.date(2024, 1, 1))
-
-
 def add(session, boss, crew, n, joined_on=dt.date(2024, 3, 1)):
     return crews.add_member(session, boss, crew, id_number=id_number(seq=n), name=f"工人{n}", joined_on=joined_on)
 

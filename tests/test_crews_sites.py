@@ -18,30 +18,10 @@ ENTERED = dt.date(2024, 3, 5)
 
 
 @pytest.fixture
-def company(f):
-    return f.contractor()
-
-
-@pytest.fixture
-def boss(f, company):
-    return f.user("contractor", contractor=company)
-
-
-@pytest.fixture
 def crew(db_session, boss, company):
     crew = crews.create_crew(db_session, boss, company, name="钢筋一班", created_on=dt.date(2024, 1, 1))
     rosters.import_roster(db_session, boss, crew, text_file([person(1), person(2), person(3)]), dry_run=False)
     return crew
-
-
-@pytest.fixture
-def union(f):
-    return f.active_union(members=1)
-
-
-@pytest.fixture
-def officer(f, union):
-    return f.user("officer", unions=[union], jurisdiction=f.huancui)
 
 
 def worker_of(session, crew, name):

@@ -27,16 +27,6 @@ def english(client):
         session["locale"] = "en"
 
 
-@pytest.fixture
-def union(f):
-    return f.active_union(members=1)
-
-
-@pytest.fixture
-def officer(f, union):
-    return f.user("officer", unions=[union], jurisdiction=f.huancui)
-
-
 def applicant(n: int = 11, **overrides) -> dict:
     data = {
         "name": f"申请人{n}",

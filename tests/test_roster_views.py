@@ -9,28 +9,12 @@ import io
 import re
 
 import openpyxl
-import pytest
 import sqlalchemy as sa
 
 from projectunion.models import CrewMember, Worker
 from projectunion.services import crews
 from tests.test_rosters import BAD_CHECK, person, text_file, xlsx
 from tests.views_support import field_errors, flashes, sign_in, text
-
-
-@pytest.fixture
-def company(f):
-    return f.contractor()
-
-
-@pytest.fixture
-def boss(f, company):
-    return f.user("contractor", contractor=company)
-
-
-@pytest.fixture
-def crew(db_session, boss, company):
-    return crews.create_crew(db_session, boss, company, name="钢筋一班", created_on=dt.date(2024, 1, 1))
 
 
 def upload(client, crew, data: bytes, filename: str = "roster.xlsx"):

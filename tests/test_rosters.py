@@ -49,21 +49,6 @@ def person(
     return [name or f"工人{n}", id_number(seq=n, birth=birth), phone or f"138{n:08d}", trade, entered]
 
 
-@pytest.fixture
-def company(f):
-    return f.contractor()
-
-
-@pytest.fixture
-def boss(f, company):
-    return f.user("contractor", contractor=company)
-
-
-@pytest.fixture
-def crew(db_session, boss, company):
-    return crews.create_crew(db_session, boss, company, name="钢筋一班", created_on=dt.date(2024, 1, 1))
-
-
 def count(session, model, *where) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
