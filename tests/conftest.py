@@ -68,6 +68,8 @@ def app(database_url, connection):
     )
     with app.app_context():
         yield app
+    # The app's own pool (the health check reads through it, not the test's connection) closes with the test.
+    app.extensions["db_engine"].dispose()
 
 
 def empty_tables(engine: sa.Engine) -> None:
