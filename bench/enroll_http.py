@@ -243,7 +243,9 @@ def prepare(url: str) -> tuple[int, str]:
             role="union_staff",
             jurisdiction=jurisdictions.by_code(session, "371002"),
         )
-        project = projects.register_project(session, staff, name="基准测试项目", permit_no="BENCH-1", town=town)
+        project = projects.register_project(
+            session, staff, name="基准测试项目", permit_no="BENCH-1", town=town, registered_on=dt.date(2024, 1, 1)
+        )
         fire_checked_and_commit(session, staff, project, "start", on=dt.date(2024, 3, 1))
         return project.union.id, users.create_token(session, None, staff, "bench")
 

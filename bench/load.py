@@ -68,7 +68,9 @@ def prepare(url: str) -> dict:
             session, None, username="staff", password=PASSWORD, role="union_staff", jurisdiction=district
         )
         users.create_user(session, None, username="city", password=PASSWORD, role="city_staff")
-        project = projects.register_project(session, staff, name="压测项目", permit_no="LOAD-1", town=town)
+        project = projects.register_project(
+            session, staff, name="压测项目", permit_no="LOAD-1", town=town, registered_on=dt.date(2024, 1, 1)
+        )
         fire_checked_and_commit(session, staff, project, "start", on=dt.date(2024, 3, 1))
         union = project.union
         chair = memberships.enroll(
@@ -98,8 +100,9 @@ def roster_file(n: int) -> bytes:
 
 
 class Load:
-    def __init__(self, base: str, setup: dict, seconds: float, users_count: int) -> None:
+    def __init__(self, base: str, setup: dict, seconds: float, users_count: int, think: tuple[float, float]) -> None:
         self.base, self.setup, self.seconds, self.users = base, setup, seconds, users_count
+        self.think = think
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, int] = defaultdict(int)
         self.first_errors: dict[str, str] = {}
@@ -183,7 +186,7 @@ class Load:
             except requests.RequestException as exc:
                 error = repr(exc)
             self.record(kind, started, response, error)
-            time.sleep(random.uniform(0.05, 0.3))  # a person reads, a phone types
+            time.sleep(random.uniform(*self.think))  # a person reads the page, a phone types
 
     def run(self) -> float:
         deadline = time.monotonic() + self.seconds
@@ -244,7 +247,16 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--url", default=PG_DEFAULT, help="a PostgreSQL URL; a fresh database is created beside it")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/12", help="where the rate limits are kept")
+    parser.add_argument(
+        "--think",
+        default="1-3",
+        help="seconds each user waits between two requests, uniformly in MIN-MAX (a person reading the page); "
+        "0.05-0.3 saturates the server",
+    )
     args = parser.parse_args()
+    think = tuple(float(x) for x in args.think.split("-", 1))
+    if len(think) != 2 or not 0 <= think[0] <= think[1] <= 60:
+        parser.error("--think takes MIN-MAX seconds, e.g. 1-3")
     if not 1 <= args.users <= 200 or not 1 <= args.seconds <= 600:
         parser.error("--users 1..200 and --seconds 1..600: a bounded run")
     database = fresh_database("postgres", args.url)
@@ -272,7 +284,7 @@ def main() -> None:
                     break
                 except requests.RequestException:
                     time.sleep(0.2)
-            load = Load(base, setup, args.seconds, args.users)
+            load = Load(base, setup, args.seconds, args.users, think)
             elapsed = load.run()
             time.sleep(1.0)  # the last responses are sent and their sessions closed
             idle = idle_in_transaction(database.url)
@@ -281,7 +293,10 @@ def main() -> None:
             server.wait(timeout=60)
         total = sum(len(v) for v in load.latencies.values())
         errors = sum(load.errors.values()) + len(load.setup_errors)
-        print(f"{args.users} users for {elapsed:.0f} s: {total / elapsed:.1f} requests/s, {errors} errors")
+        print(
+            f"{args.users} users (think {args.think} s) for {elapsed:.0f} s: "
+            f"{total / elapsed:.1f} requests/s, {errors} errors"
+        )
         if load.setup_errors:
             print(f"  {len(load.setup_errors)} users could not start: {load.setup_errors[0]}")
         ok = errors == 0 and total > 0
