@@ -11,6 +11,7 @@ import pytest
 from projectunion.services import crews
 from tests.api_support import error
 from tests.factories import id_number, uscc
+from tests.test_roster_hostile_files import xls_declared_dimension, xls_far_cell, xls_zeroed
 
 DAY = dt.date(2024, 3, 1)
 HEADER = ["姓名", "身份证号", "手机号", "工种", "进场日期"]
@@ -149,6 +150,24 @@ def test_roster_file_that_cannot_be_read(boss, crew):
     missing = upload(boss, crew.id, roster_csv([["张三", "13800000501"]], header=["姓名", "手机号"])).get_json()
     assert [e["code"] for e in missing["errors"]] == ["missing_column"]
     assert missing["valid"] == 0
+
+
+@pytest.mark.parametrize(
+    "make, code, message",
+    [
+        (xls_declared_dimension, "sheet_too_large", "The sheet uses cells beyond row 30,000 or column BZ (IV65536)."),
+        (xls_far_cell, "sheet_too_large", "The sheet uses cells beyond row 30,000 or column BZ (IV65536)."),
+        (xls_zeroed, "unreadable_file", "The file is not a readable spreadsheet (XLSX, XLS, ODS) or CSV text."),
+    ],
+    ids=["declared-dimension", "far-cell", "damaged"],
+)
+def test_a_hostile_or_damaged_old_xls_is_refused(boss, crew, make, code, message):
+    response = upload(boss, crew.id, make(), dry_run="false", filename="roster.xls")
+    assert response.status_code == 400
+    [row] = error(response)["rows"]
+    assert (row["row"], row["column"], row["code"]) == (0, "file", code)
+    assert row["message"].startswith(message)
+    assert boss.get(f"/crews/{crew.id}").get_json()["members"] == 0
 
 
 @pytest.mark.parametrize(

@@ -17,10 +17,12 @@ import textwrap
 import zipfile
 from pathlib import Path
 
+import olefile
 import pytest
+from flask_babel import force_locale
 
 from projectunion.services.rosters import safety
-from tests.test_rosters import person, xlsx
+from tests.test_rosters import person, xls, xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_GROWTH_KB = 100 * 1024
@@ -184,6 +186,74 @@ def ods_far_cell() -> bytes:
     )
 
 
+HEADER_CELLS = {(0, 0): "姓名", (0, 1): "身份证号"}
+DIMENSIONS, ROW, SST, CODEPAGE = 0x0200, 0x0208, 0x00FC, 0x0042
+
+
+def patch_records(data: bytes, change) -> bytes:
+    """An old .xls with its BIFF records rewritten in place: ``change(kind, body)`` returns None (keep
+    the record) or a (kind, body) of the same length."""
+    out = io.BytesIO(data)
+    with olefile.OleFileIO(out, write_mode=True) as ole:
+        stream = bytearray(ole.openstream("Workbook").read())
+        at = 0
+        while at + 4 <= len(stream):
+            kind, length = struct.unpack_from("<HH", stream, at)
+            new = change(kind, bytes(stream[at + 4 : at + 4 + length]))
+            if new is not None:
+                assert len(new[1]) == length
+                struct.pack_into("<H", stream, at, new[0])
+                stream[at + 4 : at + 4 + length] = new[1]
+            at += 4 + length
+        ole.write_stream("Workbook", bytes(stream))
+    return out.getvalue()
+
+
+def declare(first_row, rows_end, first_column, columns_end):
+    """A change that makes every sheet's DIMENSIONS record say this (BIFF8: rows u32, columns u16)."""
+    body = struct.pack("<IIHHH", first_row, rows_end, first_column, columns_end, 0)
+    return lambda kind, old: (kind, body) if kind == DIMENSIONS else None
+
+
+def xls_declared_dimension() -> bytes:
+    """A two-cell sheet whose DIMENSIONS claims the whole BIFF8 grid, 65,536 x 256."""
+    return patch_records(xls(HEADER_CELLS), declare(0, 65_536, 0, 256))
+
+
+def xls_declared_four_billion_rows() -> bytes:
+    return patch_records(xls(HEADER_CELLS), declare(0, 2**32 - 1, 0, 256))
+
+
+def xls_far_cell() -> bytes:
+    """One cell at IV65536 (row 65,535, column 255); the DIMENSIONS and ROW records say nothing of it."""
+
+    def hide(kind, body):
+        if kind == ROW and struct.unpack_from("<H", body)[0] == 65_535:
+            return kind, struct.pack("<HHH", 1, 0, 2) + body[6:]
+        return declare(0, 2, 0, 2)(kind, body)
+
+    return patch_records(xls({**HEADER_CELLS, (65_535, 255): 1}), hide)
+
+
+def xls_string_count() -> bytes:
+    """A string table announcing 2**31 - 1 texts (the reader makes room for them all first)."""
+    return patch_records(
+        xls(HEADER_CELLS),
+        lambda kind, body: (kind, body[:4] + struct.pack("<i", 2**31 - 1) + body[8:]) if kind == SST else None,
+    )
+
+
+def xls_sheets_at_the_limit(sheets: int = 3) -> bytes:
+    """Sheets each within the limits, each spanning A1:BZ30000: the reader lays them all out at once."""
+    corner = {**HEADER_CELLS, (safety.MAX_SHEET_ROWS - 1, safety.MAX_SHEET_COLUMNS - 1): 1}
+    return xls(*[corner] * sheets)
+
+
+def xls_zeroed() -> bytes:
+    """A compound file's header and nothing but zeros after it (the reader asks for 2 GiB)."""
+    return xls([person(1)])[:512] + bytes(8192)
+
+
 def read_in_a_child(tmp_path: Path, data: bytes, filename: str) -> dict:
     path = tmp_path / filename
     path.write_bytes(data)
@@ -220,6 +290,8 @@ def read_in_a_child(tmp_path: Path, data: bytes, filename: str) -> dict:
 
 TOO_LARGE = "The sheet uses cells beyond row 30,000 or column BZ"
 UNSAFE = "The file unpacks to far more than a roster could hold"
+TOO_MUCH = "The workbook holds far more cells or texts than a roster could."
+UNREADABLE = "The file is not a readable spreadsheet (XLSX, XLS, ODS) or CSV text."
 
 
 @pytest.mark.parametrize(
@@ -233,6 +305,12 @@ UNSAFE = "The file unpacks to far more than a roster could hold"
         (lambda tmp: zip_bomb(tmp, lie=True), "roster.xlsx", "unreadable_file", "The file is not a readable"),
         (lambda tmp: ods_repeated_cell(), "roster.ods", "sheet_too_large", TOO_LARGE),
         (lambda tmp: ods_far_cell(), "roster.ods", "sheet_too_large", TOO_LARGE),
+        (lambda tmp: xls_declared_dimension(), "roster.xls", "sheet_too_large", TOO_LARGE + " (IV65536)"),
+        (lambda tmp: xls_declared_four_billion_rows(), "roster.xls", "sheet_too_large", TOO_LARGE),
+        (lambda tmp: xls_far_cell(), "roster.xls", "sheet_too_large", TOO_LARGE + " (IV65536)"),
+        (lambda tmp: xls_string_count(), "roster.xls", "unsafe_file", TOO_MUCH),
+        (lambda tmp: xls_sheets_at_the_limit(), "roster.xls", "unsafe_file", TOO_MUCH),
+        (lambda tmp: xls_zeroed(), "roster.xls", "unreadable_file", UNREADABLE),
     ],
     ids=[
         "corner-cells",
@@ -242,6 +320,12 @@ UNSAFE = "The file unpacks to far more than a roster could hold"
         "zip-bomb-lying-sizes",
         "ods-repeat",
         "ods-far",
+        "xls-declared-dimension",
+        "xls-four-billion-rows",
+        "xls-far-cell",
+        "xls-string-count",
+        "xls-sheets-at-the-limit",
+        "xls-zeroed",
     ],
 )
 def test_hostile_spreadsheets_are_refused_in_bounded_memory(tmp_path, make, filename, code, message):
@@ -256,6 +340,59 @@ def test_an_ordinary_roster_reads_in_the_same_child(tmp_path):
     answer = read_in_a_child(tmp_path, xlsx([person(n) for n in range(1, 1000)]), "roster.xlsx")
     assert answer["rows"] == 1000
     assert answer["growth_kb"] < MAX_GROWTH_KB
+
+
+def test_an_ordinary_old_xls_roster_reads_in_the_same_child(tmp_path):
+    answer = read_in_a_child(tmp_path, xls([person(n) for n in range(1, 1000)]), "roster.xls")
+    assert answer["rows"] == 1000
+    assert answer["growth_kb"] < MAX_GROWTH_KB
+
+
+@pytest.mark.parametrize(
+    "cell, refused",
+    [
+        ((safety.MAX_SHEET_ROWS - 1, safety.MAX_SHEET_COLUMNS - 1), False),
+        ((safety.MAX_SHEET_ROWS, 0), True),
+        ((1, safety.MAX_SHEET_COLUMNS), True),
+    ],
+    ids=["BZ30000", "A30001", "CA2"],
+)
+def test_the_sheet_limit_of_an_old_xls_is_exactly_where_it_says(cell, refused):
+    data = xls({**HEADER_CELLS, cell: 1})
+    if not refused:
+        assert safety.check(data) == safety.XLS
+        return
+    with pytest.raises(safety.UnsafeFile) as info:
+        safety.check(data)
+    assert info.value.code == "sheet_too_large"
+
+
+def with_directory_entry(data: bytes, name: str, kind: int) -> bytes:
+    """An old .xls with one more directory entry (a storage is 1, a stream 2) in an unused slot: the reader
+    looks names up in the whole directory, reachable from the root or not."""
+    data = bytearray(data)
+    root = data.find("Root Entry".encode("utf-16-le"))
+    at = next(at for at in range(root, root + 512, 128) if data[at + 66] == 0)
+    encoded = name.encode("utf-16-le") + b"\0\0"
+    entry = bytearray(128)
+    entry[: len(encoded)] = encoded
+    struct.pack_into("<HBB", entry, 64, len(encoded), kind, 1)
+    struct.pack_into("<III", entry, 68, *(olefile.NOSTREAM,) * 3)
+    struct.pack_into("<II", entry, 116, olefile.ENDOFCHAIN, 0)
+    data[at : at + 128] = entry
+    return bytes(data)
+
+
+def test_an_old_xls_with_macros_or_a_password_is_refused_as_such():
+    plain = xls(HEADER_CELLS)
+    assert safety.check(with_directory_entry(plain, "_VBA_PROJECT_CUR", 1)) == safety.XLSM
+    password = "The workbook is password-protected: save it without a password."
+    encrypted_xlsx = with_directory_entry(plain, "EncryptionInfo", 2)
+    filepass = patch_records(plain, lambda kind, body: (0x002F, body) if kind == CODEPAGE else None)
+    for data in (encrypted_xlsx, filepass):
+        with pytest.raises(safety.UnsafeFile) as info, force_locale("en"):
+            safety.check(data)
+        assert str(info.value.message) == password
 
 
 def test_the_sheet_limit_is_exactly_where_it_says(tmp_path):

@@ -9,11 +9,13 @@ import io
 import re
 
 import openpyxl
+import pytest
 import sqlalchemy as sa
 
 from projectunion.models import CrewMember, Worker
 from projectunion.services import crews
-from tests.test_rosters import BAD_CHECK, person, text_file, xlsx
+from tests.test_roster_hostile_files import xls_declared_dimension, xls_far_cell, xls_zeroed
+from tests.test_rosters import BAD_CHECK, person, text_file, xls, xlsx
 from tests.views_support import field_errors, flashes, sign_in, text
 
 
@@ -166,6 +168,30 @@ def test_an_unreadable_file_is_refused_on_the_form(client, boss, crew):
     assert "The file is not a readable spreadsheet (XLSX, XLS, ODS) or CSV text." in field_errors(response)
     empty = client.post(f"/crews/{crew.id}/roster", data={}, content_type="multipart/form-data")
     assert "Choose a roster file (XLSX, XLS, ODS or CSV)." in field_errors(empty)
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (xls_declared_dimension, "The sheet uses cells beyond row 30,000 or column BZ (IV65536)."),
+        (xls_far_cell, "The sheet uses cells beyond row 30,000 or column BZ (IV65536)."),
+        (xls_zeroed, "The file is not a readable spreadsheet (XLSX, XLS, ODS) or CSV text."),
+    ],
+    ids=["declared-dimension", "far-cell", "damaged"],
+)
+def test_a_hostile_or_damaged_old_xls_is_refused_on_the_form(client, db_session, boss, crew, make, message):
+    sign_in(client, boss)
+    errors = field_errors(upload(client, crew, make(), "花名册.xls"))
+    assert len(errors) == 1 and errors[0].startswith(message), errors
+    assert count(db_session, Worker) == 0
+
+
+def test_an_old_xls_roster_is_previewed_and_imported(client, db_session, boss, crew):
+    sign_in(client, boss)
+    preview = upload(client, crew, xls([person(1), person(2)]), "花名册.xls")
+    assert "Import: 2 join, 0 updated, 0 leave" in text(preview)
+    commit(client, crew, preview)
+    assert count(db_session, CrewMember) == 2
 
 
 def test_a_tampered_commit_is_checked_again(client, db_session, boss, crew):

@@ -10,6 +10,7 @@ import io
 import openpyxl
 import pytest
 import sqlalchemy as sa
+import xlwt
 from flask_babel import force_locale
 
 from projectunion.dates import today
@@ -30,6 +31,24 @@ def xlsx(rows, header=HEADER, title=None) -> bytes:
     sheet.append(header)
     for row in rows:
         sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def xls(*sheets, header=HEADER) -> bytes:
+    """An old binary workbook (BIFF8) with a sheet per list of rows, each under ``header``; a dict of
+    {(row, column): value} instead of a list places single cells."""
+    book = xlwt.Workbook(encoding="utf-8")
+    for number, rows in enumerate(sheets or ([],), start=1):
+        sheet = book.add_sheet(f"Sheet{number}")
+        cells = (
+            rows
+            if isinstance(rows, dict)
+            else {(r, c): value for r, row in enumerate([header, *rows]) for c, value in enumerate(row)}
+        )
+        for (row, column), value in cells.items():
+            sheet.write(row, column, value)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -262,6 +281,56 @@ def test_unreadable_files_are_refused_as_a_whole(db_session, boss, crew, data, c
         rosters.import_roster(db_session, boss, crew, data, dry_run=True)
     assert info.value.error.code == code
     assert info.value.status == 400
+
+
+def test_an_old_xls_roster_imports_like_an_xlsx(db_session, boss, crew):
+    data = xls([person(1), person(2, "张三", phone="13900000002")])
+    result = rosters.import_roster(db_session, boss, crew, data, dry_run=False, filename="花名册.xls")
+    assert (result.committed, result.created, result.errors) == (True, 2, [])
+    assert members(db_session, crew)["张三"].joined_on == dt.date(2024, 3, 1)
+
+
+NOT_READABLE = "The file is not a readable spreadsheet (XLSX, XLS, ODS) or CSV text."
+
+
+@pytest.mark.parametrize(
+    "data, filename, code, message",
+    [
+        (xls([person(1)])[:2048], "roster.xls", "unreadable_file", NOT_READABLE),
+        (xls([person(1)])[:512] + bytes(4096), "roster.xls", "unreadable_file", NOT_READABLE),
+        (xlsx([person(1)])[:-200], "roster.xlsx", "unreadable_file", NOT_READABLE),
+        ("姓名,身份证号\n张三,1\n".encode(), "roster.xlsx", "unreadable_file", NOT_READABLE),
+        ("<table><tr><td>姓名</td></tr></table>".encode(), "roster.xls", "unreadable_file", NOT_READABLE),
+        (
+            xlsx([person(1)]),
+            "roster.csv",
+            "wrong_extension",
+            "The file is called “roster.csv” but holds an Excel workbook (XLSX): save it again in the format its "
+            "name says.",
+        ),
+        (
+            xls([person(1)]),
+            "roster.xlsx",
+            "wrong_extension",
+            "The file is called “roster.xlsx” but holds an old Excel workbook (XLS): save it again in the format its "
+            "name says.",
+        ),
+    ],
+    ids=[
+        "xls-truncated",
+        "xls-zeroed",
+        "xlsx-truncated",
+        "text-named-xlsx",
+        "html-named-xls",
+        "xlsx-named-csv",
+        "xls-named-xlsx",
+    ],
+)
+def test_a_damaged_or_misnamed_file_says_what_it_is(db_session, boss, crew, data, filename, code, message):
+    with force_locale("en"):
+        with pytest.raises(RosterFileError) as info:
+            rosters.import_roster(db_session, boss, crew, data, dry_run=True, filename=filename)
+        assert (info.value.error.code, str(info.value.error.message)) == (code, message)
 
 
 # --- committing ---------------------------------------------------------------------

@@ -127,9 +127,8 @@ def _spreadsheet_rows(data: bytes) -> Iterator[tuple[int, list]]:
         pad = [None] * (sheet.start[1] if sheet.start else 0)  # so that columns keep their letters
         rows = sheet.iter_rows()
     except python_calamine.PasswordError:
-        raise RosterFileError(
-            "unreadable_file", _l("The workbook is password-protected: save it without a password.")
-        ) from None
+        error = safety._password_protected()
+        raise RosterFileError(error.code, error.message) from None
     except safety.UnsafeFile:
         raise RosterFileError(*_too_large()) from None
     except (python_calamine.CalamineError, IndexError, ValueError):

@@ -9,6 +9,16 @@ are unpacked rather than as declared, compression ratio), then every sheet's
 declared dimension and the position of every cell, streaming, in bounded memory.
 Only a file that passes reaches the reader, whose range is then bounded by
 ``MAX_SHEET_ROWS`` x ``MAX_SHEET_COLUMNS``.
+
+An old binary ``.xls`` is a compound file (OLE2) holding a stream of BIFF records.
+The reader trusts its sizes as well: the compound file's sector counts and stream
+lengths, a sheet's DIMENSIONS record (up to 65,536 x 256 cells, or 2**32 rows), the
+row and column of each cell, the number of strings the string table announces. And
+unlike an XLSX it builds every sheet of the workbook at once. So the compound file is
+opened by ``olefile`` (which reads the workbook stream into memory: at most the upload
+limit, 12 MB) and every declared size is held against the file's own; then the BIFF
+records are walked from each sheet's start, as the reader walks them, one record at
+a time without keeping them.
 """
 
 from __future__ import annotations
@@ -16,8 +26,11 @@ from __future__ import annotations
 import io
 import pyexpat
 import re
+import struct
 import zipfile
 from typing import Any
+
+import olefile
 
 from projectunion.i18n import _l
 
@@ -28,6 +41,10 @@ MAX_UNPACKED_BYTES = 100 * 2**20  # all parts together
 MAX_RATIO = 100  # unpacked / packed, for parts over RATIO_FLOOR
 RATIO_FLOOR = 2**20
 CHUNK = 2**20
+#: Cells the reader may lay out over all the sheets of an old .xls (it builds them all):
+#: as many as one sheet at the limits.
+MAX_XLS_CELLS = MAX_SHEET_ROWS * MAX_SHEET_COLUMNS
+MAX_XLS_STRINGS = 500_000  # distinct texts in an old .xls: a roster of 20,000 rows has far fewer
 
 XLSX, XLSM, XLSB, ODS, XLS, TEXT = "xlsx", "xlsm", "xlsb", "ods", "xls", "text"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -333,9 +350,229 @@ class _OdsScan(_ExpatScan):
             self.row += self.row_span
 
 
+def _password_protected() -> UnsafeFile:
+    return UnsafeFile("unreadable_file", _l("The workbook is password-protected: save it without a password."))
+
+
+def _too_much() -> UnsafeFile:
+    return UnsafeFile(
+        "unsafe_file",
+        _l(
+            "The workbook holds far more cells or texts than a roster could. Keep only the roster's sheet, "
+            "save it as a new XLSX workbook and upload that."
+        ),
+    )
+
+
+# BIFF record types (MS-XLS 2.3).
+_BOF = 0x0809
+_EOF = 0x000A
+_BOUNDSHEET = 0x0085
+_FILEPASS = 0x002F
+_SST = 0x00FC
+_DIMENSIONS = 0x0200
+_ROW = 0x0208
+_FORMULA = 0x0006
+_MULRK, _MULBLANK = 0x00BD, 0x00BE
+#: Records of one cell, beginning with its row and column (u16 each).
+_CELLS = frozenset((_FORMULA, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00D6))
+_WORKBOOK_STREAMS = ("Workbook", "Book")  # BIFF8, BIFF5: the reader takes the first it finds
+_ENCRYPTED_OOXML = ("EncryptionInfo", "EncryptedPackage")  # an XLSX with a password is a compound file
+_MACROS = "_VBA_PROJECT_CUR"
+
+
+def check_xls(data: bytes) -> str:
+    """Refuse an old .xls whose compound file or sheets declare more than a roster could hold.
+
+    ``XLSM`` when it carries a macro project (it is refused as a macro workbook).
+    """
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(data), raise_defects=olefile.DEFECT_INCORRECT)
+    except Exception:  # noqa: BLE001 - a damaged compound file fails in many ways; all mean the same here
+        raise _not_a_spreadsheet() from None
+    with ole:
+        names = _directory_names(ole, len(data))
+        if any(name in names for name in _ENCRYPTED_OOXML):
+            raise _password_protected()
+        if _MACROS in names:
+            return XLSM
+        streams = [names[name] for name in _WORKBOOK_STREAMS if name in names]
+        if not streams:
+            raise _not_a_spreadsheet()
+        for sid in streams:  # the reader falls back on "Book" when "Workbook" fails: both are checked
+            _check_biff(_read_stream(ole, sid))
+    return XLS
+
+
+def _directory_names(ole: olefile.OleFileIO, file_size: int) -> dict[str, int]:
+    """Each name in the directory and its first entry, reachable or not: the reader looks streams
+    up in that order, by name, wherever they are.
+
+    Sector counts and stream sizes larger than the file are what the reader would allocate
+    before finding out: such a file is damaged.
+    """
+    counts = (ole.num_fat_sectors, ole.num_mini_fat_sectors, ole.num_difat_sectors, ole.num_dir_sectors)
+    if any(count * ole.sector_size > file_size for count in counts):
+        raise _not_a_spreadsheet()
+    ole.directory_fp.seek(0)
+    directory = ole.directory_fp.read()
+    wide = ole.sector_size != 512  # version 4: 64-bit stream sizes
+    names: dict[str, int] = {}
+    for sid, at in enumerate(range(0, len(directory) - 127, 128)):
+        if directory[at + 66] == 0:  # an unused entry
+            continue
+        length = min(struct.unpack_from("<H", directory, at + 64)[0], 64)
+        name = directory[at : at + max(length - 2, 0)].decode("utf-16-le", errors="replace")
+        if struct.unpack_from("<Q" if wide else "<I", directory, at + 120)[0] > file_size:
+            raise _not_a_spreadsheet()
+        names.setdefault(name, sid)
+    return names
+
+
+def _read_stream(ole: olefile.OleFileIO, sid: int) -> bytes:
+    """The stream of directory entry ``sid``, found through the storage tree (so that it is that one)."""
+    path = _path_to(ole.root, sid)
+    if path is None:
+        raise _not_a_spreadsheet()  # an entry no storage holds: the reader would read it, olefile cannot
+    if ole.get_size(path) > MAX_UNPACKED_BYTES:
+        raise _unsafe()
+    try:
+        return ole.openstream(path).read()
+    except Exception:  # noqa: BLE001 - as in check_xls
+        raise _not_a_spreadsheet() from None
+
+
+def _path_to(storage: Any, sid: int) -> list[str] | None:
+    stack = [(storage, [])]
+    while stack:
+        entry, path = stack.pop()
+        for kid in entry.kids:
+            if kid.sid == sid:
+                return [*path, kid.name]
+            stack.append((kid, [*path, kid.name]))
+    return None
+
+
+def _records(stream: bytes, at: int) -> Any:
+    """(type, offset of data, length) of each record from ``at``, up to and with the EOF record."""
+    end = len(stream)
+    while at < end:
+        if at + 4 > end:
+            raise _not_a_spreadsheet()
+        kind, length = struct.unpack_from("<HH", stream, at)
+        if at + 4 + length > end:
+            raise _not_a_spreadsheet()
+        yield kind, at + 4, length
+        at += 4 + length
+        if kind == _EOF:
+            return
+
+
+def _check_biff(stream: bytes) -> None:
+    """The workbook's globals (sheets, password, string table), then every sheet, as the reader walks them.
+
+    A sheet is read from its BoundSheet offset to its EOF record. Sheets of a real workbook
+    follow one another; one that starts inside the globals or another sheet, or runs into
+    the next, is damaged (and would be read twice).
+    """
+    sheets: list[int] = []
+    globals_end = 0
+    for kind, at, length in _records(stream, 0):
+        if at == 4 and kind != _BOF:
+            raise _not_a_spreadsheet()
+        globals_end = at + length
+        if kind == _FILEPASS:
+            raise _password_protected()
+        if kind == _BOUNDSHEET:
+            if length < 4:
+                raise _not_a_spreadsheet()
+            sheets.append(struct.unpack_from("<I", stream, at)[0])
+        elif kind == _SST:
+            if length < 8:
+                raise _not_a_spreadsheet()
+            strings = struct.unpack_from("<i", stream, at + 4)[0]
+            if strings < 0:
+                raise _not_a_spreadsheet()
+            if strings > MAX_XLS_STRINGS:
+                raise _too_much()
+    sheets.sort()
+    cells = 0
+    for index, start in enumerate(sheets):
+        if start < globals_end or start > len(stream):
+            raise _not_a_spreadsheet()
+        following = sheets[index + 1] if index + 1 < len(sheets) else len(stream) + 1
+        cells += _check_sheet(stream, start, following)
+        if cells > MAX_XLS_CELLS:
+            raise _too_much()
+
+
+def _check_sheet(stream: bytes, start: int, following: int) -> int:
+    """Refuse a sheet beyond the limits; the cells the reader would lay out for it (values and formulas)."""
+    values: list[int] = []  # first row, last row, first column, last column
+    formulas: list[int] = []
+    for kind, at, length in _records(stream, start):
+        if (at - 4 == start and kind != _BOF) or at - 4 >= following:
+            raise _not_a_spreadsheet()
+        if kind in _CELLS:
+            if length < 4:
+                raise _not_a_spreadsheet()
+            row, column = struct.unpack_from("<HH", stream, at)
+            _within(row, column, _cell_name(row, column))
+            _extend(values, row, row, column, column)
+            if kind == _FORMULA:
+                _extend(formulas, row, row, column, column)
+        elif kind in (_MULRK, _MULBLANK):
+            if length < 6:
+                raise _not_a_spreadsheet()
+            row, first = struct.unpack_from("<HH", stream, at)
+            (last,) = struct.unpack_from("<H", stream, at + length - 2)
+            _within(row, max(first, last), _cell_name(row, max(first, last)))
+            _extend(values, row, row, min(first, last), max(first, last))
+        elif kind == _ROW:
+            if length < 6:
+                raise _not_a_spreadsheet()
+            row, first, after = struct.unpack_from("<HHH", stream, at)
+            _within(row, max(first, after - 1, 0))
+        elif kind == _DIMENSIONS:
+            _check_dimensions(stream, at, length)
+    return _area(values) + _area(formulas)
+
+
+def _check_dimensions(stream: bytes, at: int, length: int) -> None:
+    """First row, last row + 1, first column, last column + 1 (rows u32 in BIFF8, u16 before)."""
+    if length == 14:
+        first_row, rows_end, first_column, columns_end = struct.unpack_from("<IIHH", stream, at)
+    elif length == 10:
+        first_row, rows_end, first_column, columns_end = struct.unpack_from("<HHHH", stream, at)
+    else:
+        raise _not_a_spreadsheet()
+    row, column = max(first_row, rows_end - 1), max(first_column, columns_end - 1)
+    _within(row, column, _cell_name(row, column))
+    if rows_end and columns_end and (first_row > rows_end or first_column > columns_end):
+        raise _not_a_spreadsheet()  # the reader would count the rows between backwards
+
+
+def _extend(box: list[int], first_row: int, last_row: int, first_column: int, last_column: int) -> None:
+    if not box:
+        box.extend((first_row, last_row, first_column, last_column))
+        return
+    box[0], box[1] = min(box[0], first_row), max(box[1], last_row)
+    box[2], box[3] = min(box[2], first_column), max(box[3], last_column)
+
+
+def _area(box: list[int]) -> int:
+    return (box[1] - box[0] + 1) * (box[3] - box[2] + 1) if box else 0
+
+
+def _cell_name(row: int, column: int) -> str:
+    return f"{column_letter(column)}{row + 1}"
+
+
 def check(data: bytes) -> str:
-    """The content's kind, after refusing a zip that is unsafe to read (see the module's docstring)."""
+    """The content's kind, after refusing a file that is unsafe to read (see the module's docstring)."""
     kind = sniff(data)
     if kind in (XLSX, XLSM, XLSB, ODS):
         check_zip(data, kind)
+    elif kind == XLS:
+        return check_xls(data)
     return kind
