@@ -330,6 +330,18 @@ def test_an_active_union_must_begin_its_dissolution_first(client, f):
     assert "A project union begins its dissolution when its project is completed." in page
 
 
+def test_the_wizard_of_a_standing_union_offers_no_step_the_machine_refuses(client, f, regional):
+    f.enroll(regional, name="常设会员")
+    staff = f.user("union_staff", jurisdiction=f.huancui)
+    sign_in(client, staff)
+    body = client.get(f"/unions/{regional.id}/dissolve").get_data(as_text=True)
+    assert f"/unions/{regional.id}/events/begin_dissolution" not in body  # administrators only
+    sign_in(client, f.admin)
+    response = client.get(f"/unions/{regional.id}/dissolve")
+    assert f"/unions/{regional.id}/events/begin_dissolution" not in response.get_data(as_text=True)
+    assert "still has 1 active member(s) and no successor union to take them" in text(response)
+
+
 def test_a_union_never_founded_is_abandoned_through_the_wizard(client, f, regional, db_session):
     union = f.started_union()
     f.enroll(union)
