@@ -274,6 +274,19 @@ class Problem:
     anchor: str | None = None
 
 
+class Anchored(str):
+    """A form's own error that belongs to one place on the page: the summary links there."""
+
+    anchor: str
+
+
+def anchored(message: Any, anchor: str) -> Anchored:
+    """``message`` (translated now) as a form error whose summary line links to the element ``anchor``."""
+    out = Anchored(str(message))
+    out.anchor = anchor
+    return out
+
+
 def form_anchor(form) -> str:
     """The id of a form's own (not per-field) error list, for the summary to link to."""
     prefix = (getattr(form, "_prefix", "") or "").rstrip("-")
@@ -282,13 +295,19 @@ def form_anchor(form) -> str:
 
 def form_problems(form) -> list[Problem]:
     """Every error of one form, in the order of its fields, the form's own errors first."""
-    problems = [Problem(str(message), anchor=form_anchor(form)) for message in form.form_errors]
+    problems = [
+        Problem(str(message), anchor=getattr(message, "anchor", None) or form_anchor(form))
+        for message in form.form_errors
+    ]
     for field in form:
         messages = field.errors if isinstance(field.errors, (list, tuple)) else []
         hidden = field.widget.input_type == "hidden" if hasattr(field.widget, "input_type") else False
         for message in messages:
             if not isinstance(message, (dict, list, tuple)):
-                problems.append(Problem(str(message), str(field.label.text), None if hidden else field.id))
+                label = str(field.label.text)
+                # A box whose label is a whole sentence ("I have read…") needs no "label: " before its message.
+                label = None if label.endswith((".", "。")) else label
+                problems.append(Problem(str(message), label, None if hidden else field.id))
     return problems
 
 

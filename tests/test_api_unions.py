@@ -123,6 +123,20 @@ def test_found_needs_an_active_member_as_chair(f, admin):
     assert (body["state"], body["founded_on"], body["chair_membership_id"]) == ("active", "2024-03-05", member.id)
 
 
+def test_found_without_any_member_says_to_enroll_one_first(f, admin, as_user):
+    union = f.started_union()
+    refused = admin.post(f"/unions/{union.id}/events", json={"event": "found", "on": "2024-03-05"})
+    assert refused.status_code == 409
+    assert error(refused)["code"] == "invalid_transition"
+    assert error(refused)["message"] == (
+        "To found the union, first enroll at least one member: the founding meeting elects the chair"
+        " from among the active members."
+    )
+    in_chinese = as_user(f.admin, language="zh-CN").post(f"/unions/{union.id}/events", json={"event": "found"})
+    assert error(in_chinese)["message"].startswith("组建工会前，请先为至少一名工人办理入会")
+    assert admin.get(f"/unions/{union.id}").get_json()["state"] == "preparing"
+
+
 def test_union_event_in_the_wrong_state_lists_allowed_events(f, admin):
     union = f.started_union()
     response = admin.post(f"/unions/{union.id}/events", json={"event": "dissolve"})

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from projectunion.models import Membership, StateChange
 from projectunion.services import memberships, wage_cases
 from tests.factories import id_number
+from tests.test_views_forms import summary
 from tests.views_support import field_errors, flashes, sign_in, text
 
 
@@ -148,6 +149,34 @@ def test_an_undecided_application_is_shown_in_the_wizard_and_nothing_changes(
     assert union.state == "dissolving" and application.state == "pending"
 
 
+def links_land_on_inputs(response) -> list[str]:
+    """The anchors of the error summary's lines, each checked to name an element of the page."""
+    body = response.get_data(as_text=True)
+    anchors = [anchor for anchor, _line in summary(response)]
+    for anchor in anchors:
+        assert anchor and f'id="{anchor}"' in body, anchor
+    return anchors
+
+
+def test_the_wizard_sent_without_the_box_lists_every_mistake_at_the_top_linked_to_its_input(
+    client, late_applicant, regional, db_session
+):
+    union, application, officer = late_applicant
+    sign_in(client, officer)
+    response = client.post(
+        f"/unions/{union.id}/dissolve",
+        data={"successor_union_id": str(regional.id), "on": "", "action": "dissolve"},
+    )
+    lines = dict(summary(response))
+    assert lines["on"] == "Date of dissolution: Enter the date it happened."
+    assert lines["confirm"] == "Tick the box to confirm that you have read the summary."
+    assert lines[f"app-{application.id}"].startswith("1 pending application is not decided yet")
+    assert links_land_on_inputs(response) == [f"app-{application.id}", "on", "confirm"]
+    assert 'tabindex="-1" autofocus data-error-summary' in response.get_data(as_text=True)  # also without JS
+    db_session.refresh(union)
+    assert union.state == "dissolving" and application.state == "pending"
+
+
 def test_rejecting_in_the_wizard_needs_a_reason_the_worker_then_reads(client, late_applicant, regional, db_session):
     union, application, officer = late_applicant
     sign_in(client, officer)
@@ -273,6 +302,7 @@ def test_a_transfer_without_a_destination_is_refused(client, dissolving, regiona
         },
     )
     assert "Choose where each member you transfer moves to." in field_errors(response)
+    assert links_land_on_inputs(response) == [f"to-{mover}"]
     db_session.refresh(dissolving)
     assert dissolving.state == "dissolving"
 
@@ -298,6 +328,18 @@ def test_an_active_union_must_begin_its_dissolution_first(client, f):
     page = text(client.get(f"/unions/{union.id}/dissolve"))
     assert "The union cannot be dissolved while it is “Active”." in page
     assert "A project union begins its dissolution when its project is completed." in page
+
+
+def test_the_wizard_of_a_standing_union_offers_no_step_the_machine_refuses(client, f, regional):
+    f.enroll(regional, name="常设会员")
+    staff = f.user("union_staff", jurisdiction=f.huancui)
+    sign_in(client, staff)
+    body = client.get(f"/unions/{regional.id}/dissolve").get_data(as_text=True)
+    assert f"/unions/{regional.id}/events/begin_dissolution" not in body  # administrators only
+    sign_in(client, f.admin)
+    response = client.get(f"/unions/{regional.id}/dissolve")
+    assert f"/unions/{regional.id}/events/begin_dissolution" not in response.get_data(as_text=True)
+    assert "still has 1 active member(s) and no successor union to take them" in text(response)
 
 
 def test_a_union_never_founded_is_abandoned_through_the_wizard(client, f, regional, db_session):

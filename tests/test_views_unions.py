@@ -285,6 +285,43 @@ def test_transfer_a_member_to_another_union(client, f, union, officer, db_sessio
     assert "钱七" in page and regional.name in page
 
 
+FOUNDING_NEEDS = (
+    "To found the union, first enroll at least one member: the founding meeting elects the chair"
+    " from among the active members."
+)
+
+
+def test_a_union_without_members_says_what_founding_needs_instead_of_offering_it(client, f, union, officer):
+    sign_in(client, officer)
+    response = client.get(f"/unions/{union.id}")
+    body = response.get_data(as_text=True)
+    assert f"/unions/{union.id}/events/found" not in body
+    assert FOUNDING_NEEDS in text(response)
+    where = body[body.index('id="withheld-found"') :]
+    assert where.index(f'href="/unions/{union.id}/enroll"') < where.index("</div>")
+    assert "Enroll a member" in where[: where.index("</div>")]
+    # Typing the address anyway leads back to the page with the same sentence, not to an empty chair list.
+    typed = client.get(f"/unions/{union.id}/events/found", follow_redirects=True)
+    assert FOUNDING_NEEDS in flashes(typed)
+    assert 'name="chair_membership_id"' not in typed.get_data(as_text=True)
+    # Once a member is enrolled, founding is offered as before, with the member to choose as chair.
+    f.enroll(union, name="周一")
+    response = client.get(f"/unions/{union.id}")
+    body = response.get_data(as_text=True)
+    assert f"/unions/{union.id}/events/found" in body
+    assert 'id="withheld-found"' not in body and FOUNDING_NEEDS not in text(response)
+    assert "周一" in client.get(f"/unions/{union.id}/events/found").get_data(as_text=True)
+
+
+def test_a_union_whose_members_all_left_cannot_be_founded_either(client, f, union, officer, db_session):
+    member = f.enroll(union)
+    memberships.end_membership(db_session, f.admin, member, "left_site", on=dt.date(2024, 3, 5))
+    sign_in(client, officer)
+    response = client.get(f"/unions/{union.id}")
+    assert f"/unions/{union.id}/events/found" not in response.get_data(as_text=True)
+    assert FOUNDING_NEEDS in text(response)
+
+
 def test_set_the_chair_then_found(client, f, union, officer, db_session):
     member = f.enroll(union, name="孙八")
     sign_in(client, officer)
@@ -303,6 +340,7 @@ def test_set_the_chair_then_found(client, f, union, officer, db_session):
 
 
 def test_found_without_a_chair_is_refused(client, f, union, officer, db_session):
+    f.enroll(union)
     sign_in(client, officer)
     response = client.post(f"/unions/{union.id}/events/found", data={"chair_membership_id": "", "on": "2024-03-15"})
     assert "Choose the chair among the active members." in field_errors(response)

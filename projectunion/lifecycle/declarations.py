@@ -79,7 +79,9 @@ UNION = Declaration(
     initial=("preparing", "active"),  # project unions start preparing; standing unions active
     final=("dissolved",),
     transitions=(
-        Transition("found", ("preparing",), "active", guards=("has_chair",), effects=("record_founding",)),
+        Transition(
+            "found", ("preparing",), "active", guards=("has_active_member", "has_chair"), effects=("record_founding",)
+        ),
         # A standing union receives every member at dissolution: only an administrator closes it,
         # and never while it holds active members with no successor to take them.
         Transition(

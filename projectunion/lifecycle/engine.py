@@ -97,6 +97,13 @@ class Lifecycle:
         need no event data); None when it would not be refused for that."""
         if event not in self.allowed_events(obj):
             return self.refuse(obj, event)
+        refused = self._data_free_refusal(obj, event, ctx, data_free)
+        return refused[1] if refused else None
+
+    def _data_free_refusal(
+        self, obj, event: str, ctx: Context, data_free: frozenset[str]
+    ) -> tuple[str, DomainError] | None:
+        """The first data-free guard of ``event`` that refuses now, with its refusal."""
         for t in self.declaration.transitions:
             if t.event != event or obj.state not in t.source:
                 continue
@@ -105,8 +112,17 @@ class Lifecycle:
                     try:
                         self.guards[name](obj, ctx)
                     except DomainError as exc:
-                        return exc
+                        return name, exc
         return None
+
+    def withheld_events(self, obj, ctx: Context, data_free: frozenset[str]) -> dict[str, tuple[str, DomainError]]:
+        """The events the state allows but a data-free guard refuses now: ``{event: (guard, refusal)}``.
+        A page shows the refusal (what is needed first) where the button would have been."""
+        out = {}
+        for event in self.allowed_events(obj):
+            if refused := self._data_free_refusal(obj, event, ctx, data_free):
+                out[event] = refused
+        return out
 
     def offered_events(self, obj, ctx: Context, data_free: frozenset[str]) -> list[str]:
         """The buttons a page may offer: the allowed events none of whose data-free guards refuses."""

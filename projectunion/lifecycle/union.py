@@ -24,6 +24,19 @@ def chair_candidate(union: Union, ctx: Context) -> Membership | None:
     return chair
 
 
+def has_active_member(union: Union, ctx: Context) -> None:
+    """The founding meeting elects the chair from the members: no member, nobody to elect."""
+    if not active_members(ctx.session, union):
+        raise LIFECYCLE.refuse(
+            union,
+            "found",
+            _l(
+                "To found the union, first enroll at least one member: the founding meeting elects the chair"
+                " from among the active members."
+            ),
+        )
+
+
 def has_chair(union: Union, ctx: Context) -> None:
     if chair_candidate(union, ctx) is None:
         raise LIFECYCLE.refuse(
@@ -314,6 +327,7 @@ def _after_members_ended(union: Union) -> None:
 LIFECYCLE = Lifecycle(
     UNION,
     guards={
+        "has_active_member": has_active_member,
         "has_chair": has_chair,
         "no_open_wage_case": no_open_wage_case,
         "no_undecided_application": no_undecided_application,
@@ -326,7 +340,9 @@ LIFECYCLE = Lifecycle(
 
 #: Guards that look only at the union and the actor, never at the event's data. The dissolution's
 #: own guards are left to its wizard, which lists what blocks it and lets the officer settle it there.
-DATA_FREE = frozenset({"closed_by_admin_if_standing", "successor_before_suspending", "successor_before_dissolving"})
+DATA_FREE = frozenset(
+    {"has_active_member", "closed_by_admin_if_standing", "successor_before_suspending", "successor_before_dissolving"}
+)
 
 
 def offered_events(session: so.Session, actor, union: Union) -> list[str]:
@@ -337,3 +353,10 @@ def offered_events(session: so.Session, actor, union: Union) -> list[str]:
 def refusal(session: so.Session, actor, union: Union, event: str):
     """Why ``event`` would be refused now (before any data is given), or None."""
     return LIFECYCLE.refusal(union, event, Context(session, actor, today()), DATA_FREE)
+
+
+def withheld_events(session: so.Session, actor, union: Union) -> dict[str, tuple[str, DomainError]]:
+    """The union's events its state allows but that wait for something first (``{event: (guard,
+    refusal)}``), leaving out those this actor may never fire: a page says what is needed instead."""
+    withheld = LIFECYCLE.withheld_events(union, Context(session, actor, today()), DATA_FREE)
+    return {event: refused for event, refused in withheld.items() if refused[1].status not in (403, 404)}

@@ -20,13 +20,14 @@ from projectunion.db import get_session
 from projectunion.exceptions import DomainError
 from projectunion.forms import int_or_none, open_union_choices
 from projectunion.i18n import _, _l, ngettext
+from projectunion.lifecycle import union as union_lifecycle
 from projectunion.lifecycle.declarations import END_REASONS
 from projectunion.models import Membership, Union, Worker
 from projectunion.services import events, unions
 from projectunion.unions import bp, queries
 from projectunion.unions.forms import DissolveForm
 from projectunion.unions.routes import _managed_union
-from projectunion.web import apply_errors, flash_done
+from projectunion.web import anchored, apply_errors, flash_done
 
 ACTIONS = ("end", "transfer")
 APPLICATION_ACTIONS = ("hand_on", "reject")
@@ -96,6 +97,8 @@ class ApplicationChoice:
     action: str | None = None
     reason: str = ""
     error: str | None = None
+    #: the id of the input that settles the error
+    anchor: str | None = None
 
     def as_decision(self) -> dict:
         if self.action == "hand_on":
@@ -137,6 +140,7 @@ def _read_applications(
 def _check_applications(applications: list[ApplicationChoice]) -> bool:
     """Mark each application the officer has not fully decided; True when every one is."""
     for a in applications:
+        a.anchor = f"app-{a.membership.id}" if a.action is None else f"app-reason-{a.membership.id}"
         if a.action is None:
             a.error = _("Hand the applicant on or reject the application.")
         elif a.action == "reject" and not a.reason:
@@ -144,6 +148,33 @@ def _check_applications(applications: list[ApplicationChoice]) -> bool:
         else:
             a.error = None
     return not any(a.error for a in applications)
+
+
+def _ready_to_dissolve(form: DissolveForm, exceptions: list[MemberChoice], applications: list[ApplicationChoice]):
+    """Every mistake at once, each linked from the error summary to the place it is put right;
+    True when there is none."""
+    if not form.confirm.data:
+        form.confirm.errors = [_("Tick the box to confirm that you have read the summary.")]
+    if unplaced := [e for e in exceptions if e.action == "transfer" and not e.to_union_id]:
+        form.form_errors.append(
+            anchored(_("Choose where each member you transfer moves to."), f"to-{unplaced[0].membership.id}")
+        )
+    if not _check_applications(applications):
+        undecided = [a for a in applications if a.error]
+        first = undecided[0]
+        shown = applications.index(first) < APPLICATIONS_SHOWN
+        form.form_errors.append(
+            anchored(
+                ngettext(
+                    "%(num)d pending application is not decided yet: hand the applicant on or reject it with a reason.",
+                    "%(num)d pending applications are not decided yet: hand each applicant on or reject it"
+                    " with a reason.",
+                    len(undecided),
+                ),
+                first.anchor if shown else "apps-all",
+            )
+        )
+    return not form.confirm.errors and not form.form_errors
 
 
 @dataclass
@@ -205,57 +236,46 @@ def dissolve(union_id: int):
             if m.id not in decided
         ][:SHOWN]
 
-    if request.method == "POST" and request.form.get("action") == "dissolve" and event and form.validate_on_submit():
-        if not form.confirm.data:
-            form.confirm.errors = [_("Tick the box to confirm that you have read the summary.")]
-        elif any(e.action == "transfer" and not e.to_union_id for e in exceptions):
-            form.form_errors.append(_("Choose where each member you transfer moves to."))
-        elif not _check_applications(applications):
-            form.form_errors.append(
-                ngettext(
-                    "%(num)d pending application is not decided yet: hand the applicant on or reject it with a reason.",
-                    "%(num)d pending applications are not decided yet: hand each applicant on or reject it"
-                    " with a reason.",
-                    sum(1 for a in applications if a.error),
-                )
+    sent = request.method == "POST" and request.form.get("action") == "dissolve" and event
+    valid = sent and form.validate_on_submit()  # first: validating resets the errors the wizard adds
+    if sent and _ready_to_dissolve(form, exceptions, applications) and valid:
+        try:
+            events.fire_checked_and_commit(
+                session,
+                current_user,
+                union,
+                event,
+                on=form.on.data,
+                successor_union_id=successor.id if successor else None,
+                decisions={e.membership.id: e.as_decision() for e in exceptions},
+                applications={a.membership.id: a.as_decision() for a in applications},
+            )
+        except DomainError as exc:
+            apply_errors(
+                form,
+                exc,
+                {"successor_union_id": "successor_union_id", "decisions": "_none", "applications": "_none"},
             )
         else:
-            try:
-                events.fire_checked_and_commit(
-                    session,
-                    current_user,
-                    union,
-                    event,
-                    on=form.on.data,
-                    successor_union_id=successor.id if successor else None,
-                    decisions={e.membership.id: e.as_decision() for e in exceptions},
-                    applications={a.membership.id: a.as_decision() for a in applications},
-                )
-            except DomainError as exc:
-                apply_errors(
-                    form,
-                    exc,
-                    {"successor_union_id": "successor_union_id", "decisions": "_none", "applications": "_none"},
+            if summary.successor is not None:
+                flash_done(
+                    ngettext(
+                        "%(union)s is dissolved. %(num)d member was handed on to %(successor)s.",
+                        "%(union)s is dissolved. %(num)d members were handed on to %(successor)s.",
+                        summary.handed_on,
+                        union=union.name,
+                        successor=summary.successor.name,
+                    )
                 )
             else:
-                if summary.successor is not None:
-                    flash_done(
-                        ngettext(
-                            "%(union)s is dissolved. %(num)d member was handed on to %(successor)s.",
-                            "%(union)s is dissolved. %(num)d members were handed on to %(successor)s.",
-                            summary.handed_on,
-                            union=union.name,
-                            successor=summary.successor.name,
-                        )
-                    )
-                else:
-                    flash_done(_("%(union)s is dissolved. Its memberships have ended.", union=union.name))
-                return redirect(url_for("unions.show", union_id=union.id, tab="ended"))
+                flash_done(_("%(union)s is dissolved. Its memberships have ended.", union=union.name))
+            return redirect(url_for("unions.show", union_id=union.id, tab="ended"))
     return render_template(
         "unions/dissolve.html",
         union=union,
         event=event,
-        allowed=allowed,
+        offered=union_lifecycle.offered_events(session, current_user, union) if not event else [],
+        withheld=union_lifecycle.withheld_events(session, current_user, union) if not event else {},
         form=form,
         preview=preview,
         summary=summary,

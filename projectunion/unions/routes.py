@@ -135,8 +135,10 @@ def show(union_id: int):
     q = request.args.get("q", "").strip()
     page = paginate(queries.roster(union, tab, q))
     can_manage = permissions.can_manage_union(current_user, union) and union.state != "dissolved"
-    # Only what the machine would accept from this user now: a refused button is never shown.
+    # Only what the machine would accept from this user now: a refused button is never shown;
+    # where one waits for something first, the page says what, with the way to do it.
     allowed = union_lifecycle.offered_events(session, current_user, union) if can_manage else []
+    withheld = union_lifecycle.withheld_events(session, current_user, union) if can_manage else {}
     offers = (
         {m.id: membership_lifecycle.offered_events(session, current_user, m) for m in page.items}
         if can_manage and tab == "pending"
@@ -152,6 +154,7 @@ def show(union_id: int):
         can_manage=can_manage,
         enrollment_open=union.state in ENROLLMENT_OPEN,
         events=[e for e in allowed if e not in ("dissolve", "abandon")],
+        withheld=[_what_is_needed(union, event, *refused) for event, refused in withheld.items()],
         can_dissolve=any(e in allowed for e in ("dissolve", "abandon")),
         diagram=diagrams.figure("union", union.state),
         history=state_history("union", union.id),
@@ -168,6 +171,19 @@ def show(union_id: int):
         ),
         survey=_survey(session, union),
     )
+
+
+#: Where a page sends the user to settle what a withheld event waits for (by the guard that withholds it).
+REMEDIES = {"has_active_member": ("unions.enroll", _l("Enroll a member"))}
+
+
+def _what_is_needed(union: Union, event: str, guard: str, refusal: DomainError) -> dict:
+    """A withheld event as the page shows it: the refusal's sentence and, if there is one, the way on."""
+    remedy = None
+    if guard in REMEDIES:
+        endpoint, label = REMEDIES[guard]
+        remedy = {"url": url_for(endpoint, union_id=union.id), "label": label}
+    return {"event": event, "message": refusal.message, "remedy": remedy}
 
 
 def _survey(session, union: Union) -> list[dict] | None:
