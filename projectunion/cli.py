@@ -21,8 +21,23 @@ from projectunion.models.users import ROLES
 TOKEN_STATES = {"active": _l("In use"), "expired": _l("Expired"), "revoked": _l("Revoked")}
 
 
+#: The option (or argument) that gives each field a service may refuse, named as the user typed it.
+FIELD_OPTIONS = {
+    "username": "USERNAME",
+    "password": "--password",
+    "role": "--role",
+    "display_name": "--name",
+    "jurisdiction": "--jurisdiction",
+    "contractor": "--contractor",
+    "unions": "--union",
+    "name": "--name",
+    "days": "--expires",
+}
+
+
 def _fail(exc: DomainError) -> None:
-    details = "".join(f"\n  {k}: {v}" for k, v in getattr(exc, "fields", {}).items())
+    fields = getattr(exc, "fields", {})
+    details = "".join(f"\n  {FIELD_OPTIONS.get(k, k)}: {v}" for k, v in fields.items())
     raise click.ClickException(f"{exc.message}{details}")
 
 

@@ -107,6 +107,15 @@ def _speak_click() -> None:
             module._ = _click_gettext
         if hasattr(module, "ngettext"):
             module.ngettext = _click_ngettext
+    # A command keeps its --help option once made: its help must be translated when shown, not when made.
+    click_help_option = click.decorators.help_option
+
+    def help_option(*param_decls: str, **kwargs: Any):
+        kwargs.setdefault("cls", Option)
+        kwargs.setdefault("help", lazy_text("Show this message and exit."))
+        return click_help_option(*param_decls, **kwargs)
+
+    click.decorators.help_option = help_option
 
 
 _speak_click()
