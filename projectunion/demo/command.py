@@ -189,7 +189,7 @@ def summary(session: so.Session) -> list[str]:
     lines = [
         (
             _("jurisdictions"),
-            f"{count(Jurisdiction)} ({by(Jurisdiction.level, labels.LEVELS)})",
+            _("%(count)s (%(groups)s)", count=count(Jurisdiction), groups=by(Jurisdiction.level, labels.LEVELS)),
         ),
         (
             _("unions"),
@@ -200,7 +200,10 @@ def summary(session: so.Session) -> list[str]:
                 states=by(Union.state, labels.STATES["union"], Union.kind == "project"),
             ),
         ),
-        (_("projects"), f"{count(Project)} ({by(Project.state, labels.STATES['project'])})"),
+        (
+            _("projects"),
+            _("%(count)s (%(groups)s)", count=count(Project), groups=by(Project.state, labels.STATES["project"])),
+        ),
         (
             _("contractors"),
             _(
@@ -233,7 +236,11 @@ def summary(session: so.Session) -> list[str]:
         ),
         (
             _("service records"),
-            f"{count(ServiceRecord)} ({by(ServiceRecord.kind, labels.SERVICE_KINDS)})",
+            _(
+                "%(count)s (%(groups)s)",
+                count=count(ServiceRecord),
+                groups=by(ServiceRecord.kind, labels.SERVICE_KINDS),
+            ),
         ),
         (_("state changes"), str(count(StateChange))),
     ]
