@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ import sqlalchemy.orm as so
 from flask import Flask
 from flask.cli import with_appcontext
 
+from projectunion.i18n import _, _l
 from projectunion.models import AuditEvent, StateChange
 
 GENESIS = "0" * 64
@@ -107,7 +109,7 @@ class Break:
     table: str
     row_id: int | None
     position: int
-    reason: str
+    reason: Any  # a lazily translated message
 
 
 def verify(connection: sa.Connection) -> Iterator[Break]:
@@ -123,21 +125,21 @@ def verify(connection: sa.Connection) -> Iterator[Break]:
         )
         for row in rows:
             if row.chain_seq != expected:
-                yield Break(table.name, row.id, expected, "a row is missing before this one")
+                yield Break(table.name, row.id, expected, _l("a row is missing before this one"))
                 break
             if row_hash(previous, {k: row._mapping[k] for k in names}) != row.chain_hash:
-                yield Break(table.name, row.id, expected, "its content or its place was changed")
+                yield Break(table.name, row.id, expected, _l("its content or its place was changed"))
                 break
             previous, expected = row.chain_hash, expected + 1
         rows.close()
 
 
-@click.group("audit", help="The tamper-evident history of state changes and audit events.")
+@click.group("audit", help=_l("The tamper-evident history of state changes and audit events."))
 def audit_group() -> None:
     pass
 
 
-@audit_group.command("verify", help="Walk both chains; name the first row that was changed, added or removed.")
+@audit_group.command("verify", help=_l("Walk both chains; name the first row that was changed, added or removed."))
 @with_appcontext
 def verify_command() -> None:
     from flask import current_app
@@ -147,10 +149,20 @@ def verify_command() -> None:
         counts = {t.name: connection.scalar(sa.select(sa.func.count()).select_from(t)) for t in CHAINED}
         breaks = list(verify(connection))
     for b in breaks:
-        click.echo(f"BROKEN {b.table}: row id {b.row_id} at position {b.position}: {b.reason}.", err=True)
+        click.echo(
+            _(
+                "BROKEN %(table)s: row id %(row)s at position %(position)s: %(reason)s.",
+                table=b.table,
+                row=b.row_id,
+                position=b.position,
+                reason=b.reason,
+            ),
+            err=True,
+        )
     if breaks:
         raise SystemExit(1)
-    click.echo("Audit chain intact: " + ", ".join(f"{n} {t}" for t, n in counts.items()) + ".")
+    rows = ", ".join(_("%(count)s %(table)s", count=n, table=t) for t, n in counts.items())
+    click.echo(_("Audit chain intact: %(rows)s.", rows=rows))
 
 
 def init_app(app: Flask) -> None:

@@ -29,8 +29,10 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from projectunion import audit_chain
+from projectunion.cli_language import option
 from projectunion.db import Base
 from projectunion.health import head_revision
+from projectunion.i18n import _, _l
 
 FORMAT = 1
 
@@ -73,10 +75,12 @@ def _libpq(url: sa.URL) -> tuple[str, dict[str, str]]:
 def _run(command: list[str], env: dict[str, str]) -> None:
     tool = shutil.which(command[0])
     if tool is None:
-        raise click.ClickException(f"{command[0]} is not installed (the PostgreSQL client tools are needed).")
+        raise click.ClickException(
+            _("%(tool)s is not installed (the PostgreSQL client tools are needed).", tool=command[0])
+        )
     result = subprocess.run([tool, *command[1:]], env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise click.ClickException(f"{command[0]} failed: {result.stderr.strip()}")
+        raise click.ClickException(_("%(tool)s failed: %(error)s", tool=command[0], error=result.stderr.strip()))
 
 
 # --- backup -----------------------------------------------------------------------------------
@@ -96,7 +100,7 @@ def backup(engine: sa.Engine, path: Path) -> dict:
     elif engine.dialect.name == "postgresql":
         manifest = _pg_backup(engine, path)
     else:
-        raise click.ClickException(f"No backup for {engine.dialect.name} databases.")
+        raise click.ClickException(_("No backup for %(dialect)s databases.", dialect=engine.dialect.name))
     manifest_path(path).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return manifest
 
@@ -148,9 +152,11 @@ def restore(engine: sa.Engine, path: Path, *, replace: bool = False) -> RestoreR
     try:
         manifest = json.loads(manifest_path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise click.ClickException(f"{manifest_path(path)} is missing: it says what the backup holds.") from None
+        raise click.ClickException(
+            _("%(path)s is missing: it says what the backup holds.", path=manifest_path(path))
+        ) from None
     if has_data(engine) and not replace:
-        raise click.ClickException("The database already holds data; restore into an empty one, or pass --replace.")
+        raise click.ClickException(_("The database already holds data; restore into an empty one, or pass --replace."))
     engine.dispose()
     if engine.dialect.name == "sqlite":
         source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -167,7 +173,7 @@ def restore(engine: sa.Engine, path: Path, *, replace: bool = False) -> RestoreR
         options = ["--clean", "--if-exists"] if replace else []
         _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", *options, "-d", url, str(path)], env)
     else:
-        raise click.ClickException(f"No restore for {engine.dialect.name} databases.")
+        raise click.ClickException(_("No restore for %(dialect)s databases.", dialect=engine.dialect.name))
     return RestoreReport(manifest, check_restored(engine, manifest))
 
 
@@ -180,46 +186,87 @@ def check_restored(engine: sa.Engine, manifest: dict) -> list[str]:
     head = head_revision()
     if found["revision"] != head:
         problems.append(
-            f"schema at revision {found['revision']}, this code's head is {head}: run `projectunion db upgrade`"
+            _l(
+                "schema at revision %(found)s, this code's head is %(head)s: run `projectunion db upgrade`",
+                found=found["revision"],
+                head=head,
+            )
         )
     for table, rows in manifest["counts"].items():
         if found["counts"].get(table) != rows:
-            problems.append(f"{table}: {found['counts'].get(table)} rows, the backup holds {rows}")
+            problems.append(
+                _l(
+                    "%(table)s: %(found)s rows, the backup holds %(rows)s",
+                    table=table,
+                    found=found["counts"].get(table),
+                    rows=rows,
+                )
+            )
     for b in breaks:
-        problems.append(f"audit chain {b.table} broken at row id {b.row_id} (position {b.position}): {b.reason}")
+        problems.append(
+            _l(
+                "audit chain %(table)s broken at row id %(row)s (position %(position)s): %(reason)s",
+                table=b.table,
+                row=b.row_id,
+                position=b.position,
+                reason=b.reason,
+            )
+        )
     for table, end in manifest["chains"].items():
         if found["chains"].get(table) != end:
-            problems.append(f"audit chain {table} ends at position {found['chains'][table]['seq']}, not {end['seq']}")
+            problems.append(
+                _l(
+                    "audit chain %(table)s ends at position %(found)s, not %(expected)s",
+                    table=table,
+                    found=found["chains"][table]["seq"],
+                    expected=end["seq"],
+                )
+            )
     return problems
 
 
 # --- commands ---------------------------------------------------------------------------------
 
 
-@click.command("backup", help="Back up the database to PATH (and PATH.manifest.json). The data key is not included.")
+@click.command(
+    "backup", help=_l("Back up the database to PATH (and PATH.manifest.json). The data key is not included.")
+)
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup_command(path: Path) -> None:
     manifest = backup(current_app.extensions["db_engine"], path)
     rows = sum(manifest["counts"].values())
     click.echo(
-        f"Backed up to {path}: revision {manifest['revision']}, {rows} rows in {len(manifest['counts'])} tables."
+        _(
+            "Backed up to %(path)s: revision %(revision)s, %(rows)s rows in %(tables)s tables.",
+            path=path,
+            revision=manifest["revision"],
+            rows=rows,
+            tables=len(manifest["counts"]),
+        )
     )
-    click.echo("The data key is not in the backup: keep PROJECTUNION_DATA_KEY apart, in the secret store.")
+    click.echo(_("The data key is not in the backup: keep PROJECTUNION_DATA_KEY apart, in the secret store."))
 
 
-@click.command("restore", help="Restore PATH into the configured (empty) database and check it.")
+@click.command("restore", help=_l("Restore PATH into the configured (empty) database and check it."))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--replace", is_flag=True, help="Overwrite a database that already holds data.")
+@option("--replace", is_flag=True, help=_l("Overwrite a database that already holds data."))
 @with_appcontext
 def restore_command(path: Path, replace: bool) -> None:
     report = restore(current_app.extensions["db_engine"], path, replace=replace)
     for problem in report.problems:
-        click.echo(f"PROBLEM: {problem}", err=True)
+        click.echo(_("PROBLEM: %(problem)s", problem=problem), err=True)
     if report.problems:
         raise SystemExit(1)
     rows = sum(report.manifest["counts"].values())
-    click.echo(f"Restored {path}: schema at head {head_revision()}, {rows} rows as backed up, audit chains intact.")
+    click.echo(
+        _(
+            "Restored %(path)s: schema at head %(head)s, %(rows)s rows as backed up, audit chains intact.",
+            path=path,
+            head=head_revision(),
+            rows=rows,
+        )
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -20,10 +20,11 @@ from wtforms import StringField
 
 from projectunion import permissions
 from projectunion.admin import bp
+from projectunion.cli_language import option
 from projectunion.db import get_session
 from projectunion.exceptions import DomainError, NotFound
 from projectunion.forms import needed
-from projectunion.i18n import _l
+from projectunion.i18n import _, _l
 from projectunion.services.data_report import SECTIONS, data_report
 from projectunion.web import apply_errors
 
@@ -48,35 +49,37 @@ def as_json(report: dict) -> str:
 # --- the command --------------------------------------------------------------------------
 
 
-@click.group("workers", help="Workers (real-name records).")
+@click.group("workers", help=_l("Workers (real-name records)."))
 def workers_group() -> None:
     pass
 
 
-@workers_group.command("report", help="Print, as JSON, every row held about one person (access requests).")
-@click.option(
+@workers_group.command("report", help=_l("Print, as JSON, every row held about one person (access requests)."))
+@option(
     "--id-number",
     "source",
     default="-",
     show_default=True,
-    help="'-': read the person's ID number from standard input (or a hidden prompt). Never type the number here.",
+    help=_l("'-': read the person's ID number from standard input (or a hidden prompt). Never type the number here."),
 )
 @with_appcontext
 def report_command(source: str) -> None:
     if source != "-":
         raise click.UsageError(
-            "Never put an ID number on the command line (shell history and ps keep it):"
-            " use --id-number - and type or pipe the number in."
+            _(
+                "Never put an ID number on the command line (shell history and ps keep it):"
+                " use --id-number - and type or pipe the number in."
+            )
         )
     stdin = sys.stdin
-    number = click.prompt("ID number", hide_input=True, err=True) if stdin.isatty() else stdin.readline().strip()
+    number = click.prompt(_("ID number"), hide_input=True, err=True) if stdin.isatty() else stdin.readline().strip()
     try:
         report = data_report(get_session(), None, number, via="cli")
     except NotFound:
-        raise click.ClickException("Nobody with this ID number is held.") from None
+        raise click.ClickException(_("Nobody with this ID number is held.")) from None
     except DomainError as exc:
         raise click.ClickException(
-            " ".join(str(m) for m in getattr(exc, "fields", {}).values()) or exc.message
+            " ".join(str(m) for m in getattr(exc, "fields", {}).values()) or str(exc.message)
         ) from None
     click.echo(as_json(report))
 

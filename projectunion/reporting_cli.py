@@ -12,16 +12,21 @@ import click
 from flask.cli import with_appcontext
 
 from projectunion import exports, reporting
+from projectunion.cli_language import option
 from projectunion.db import get_session
 from projectunion.exceptions import DomainError
+from projectunion.i18n import _, _l, display_date
+
+#: How a total adds up over the rows of a breakdown (the table's last but one column; JSON keeps the codes).
+TOTAL_RULE_WORDS = {"sum": _l("sum"), "distinct": _l("distinct"), "snapshot": _l("snapshot")}
 
 
-def _width(text: str) -> int:
+def text_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _pad(text: str, width: int, right: bool) -> str:
-    gap = " " * (width - _width(text))
+    gap = " " * (width - text_width(text))
     return gap + text if right else text + gap
 
 
@@ -38,7 +43,7 @@ def _text(value: Any) -> str:
 def text_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Columns aligned for a terminal (Chinese characters count double); numbers to the right."""
     cells = [[_text(v) for v in row] for row in rows]
-    widths = [max(_width(str(h)), *(_width(r[i]) for r in cells)) for i, h in enumerate(header)]
+    widths = [max(text_width(str(h)), *(text_width(r[i]) for r in cells)) for i, h in enumerate(header)]
     numeric = [all(isinstance(r[i], (int, Decimal)) or r[i] is None for r in rows) for i in range(len(header))]
     lines = ["  ".join(_pad(str(h), w, n) for h, w, n in zip(header, widths, numeric, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
@@ -49,17 +54,31 @@ def text_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def _caption(report: reporting.Report) -> str:
     p = report.period
     place = report.scope.name if report.scope is not None else "-"
-    return f"{place}: {p.start} .. {p.end}, as of {p.as_of} (counted up to {p.last})"
+    return _(
+        "%(place)s: %(start)s – %(end)s, as of %(as_of)s (counted up to %(last)s)",
+        place=place,
+        start=display_date(p.start),
+        end=display_date(p.end),
+        as_of=display_date(p.as_of),
+        last=display_date(p.last),
+    )
 
 
 def _as_table(report: reporting.Report) -> str:
-    """One line per total (its API name); with --by, one column per group, then the total and how it adds up."""
+    """One line per total (its API name, then what it counts); with --by, one column per group, then the
+    total and how it adds up."""
     if report.by is None:
-        rows = [[m.name, report.total.values[m.name]] for m in report.metrics]
-        return text_table(["total", "value"], rows)
-    header = ["total", *[str(r.label) for r in report.rows], "Total", "total is"]
+        rows = [[m.name, report.total.values[m.name], str(m.label)] for m in report.metrics]
+        return text_table([_("total"), _("value"), _("what it counts")], rows)
+    header = [_("total"), *[str(r.label) for r in report.rows], _("Total"), _("total is"), _("what it counts")]
     rows = [
-        [m.name, *[r.values[m.name] for r in report.rows], report.total.values[m.name], report.total_rule(m)]
+        [
+            m.name,
+            *[r.values[m.name] for r in report.rows],
+            report.total.values[m.name],
+            str(TOTAL_RULE_WORDS[report.total_rule(m)]),
+            str(m.label),
+        ]
         for m in report.metrics
     ]
     return text_table(header, rows)
@@ -73,30 +92,36 @@ def _as_csv(report: reporting.Report) -> str:
 
 
 @click.command(
-    "stats", help="City totals for a period, as of a date (docs/domain.md, 'Exact definitions of the totals')."
+    "stats",
+    help=_l("City totals for a period, as of a date (docs/domain.md, 'Exact definitions of the totals')."),
 )
-@click.option(
-    "--from", "start", metavar="YYYY-MM-DD", help="First day of the period (default: 1 January of this year)."
-)
-@click.option("--to", "end", metavar="YYYY-MM-DD", help="Last day of the period (default: 31 December of that year).")
-@click.option(
-    "--as-of", "as_of", metavar="YYYY-MM-DD", help="Count only what had happened by this day (default: today)."
-)
-@click.option("--jurisdiction", "code", metavar="CODE", help="A district or town code (default: the whole city).")
-@click.option(
+@option("--from", "start", metavar="YYYY-MM-DD", help=_l("First day of the period (default: 1 January of this year)."))
+@option("--to", "end", metavar="YYYY-MM-DD", help=_l("Last day of the period (default: 31 December of that year)."))
+@option("--as-of", "as_of", metavar="YYYY-MM-DD", help=_l("Count only what had happened by this day (default: today)."))
+@option("--jurisdiction", "code", metavar="CODE", help=_l("A district or town code (default: the whole city)."))
+@option(
     "--by",
     type=click.Choice(tuple(dict.fromkeys((*reporting.DIMENSIONS, *reporting.COVERAGE_DIMENSIONS)))),
-    help="Break the totals down (by site: with --coverage only).",
+    help=_l("Break the totals down (by site: with --coverage only)."),
 )
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option(
+@option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help=_l("A table for people; CSV and JSON (dates in ISO, totals by their API names) for programs."),
+)
+@option(
     "--coverage",
     is_flag=True,
-    help="The survey's founding and membership rates on the as-of date (the coverage table of docs/domain.md); "
-    "--from/--to give the months of the trend.",
+    help=_l(
+        "The survey's founding and membership rates on the as-of date (the coverage table of docs/domain.md); "
+        "--from/--to give the months of the trend."
+    ),
 )
-@click.option("--project", "project_id", type=int, metavar="ID", help="With --coverage: one site.")
-@click.option("--contractor", "contractor_id", type=int, metavar="ID", help="With --coverage: one contractor.")
+@option("--project", "project_id", type=int, metavar="ID", help=_l("With --coverage: one site."))
+@option("--contractor", "contractor_id", type=int, metavar="ID", help=_l("With --coverage: one contractor."))
 @with_appcontext
 def stats_command(start, end, as_of, code, by, fmt, coverage, project_id, contractor_id) -> None:
     session = get_session()
@@ -104,7 +129,7 @@ def stats_command(start, end, as_of, code, by, fmt, coverage, project_id, contra
         _coverage(session, start, end, as_of, code, by, fmt, project_id, contractor_id)
         return
     if by not in (None, *reporting.DIMENSIONS) or project_id is not None or contractor_id is not None:
-        raise click.UsageError("--by site, --project and --contractor go with --coverage.")
+        raise click.UsageError(_("--by site, --project and --contractor go with --coverage."))
     try:
         period = reporting.make_period(start, end, as_of)
         scope = reporting.resolve_scope(session, None, code)
@@ -121,9 +146,12 @@ def stats_command(start, end, as_of, code, by, fmt, coverage, project_id, contra
         click.echo(_caption(report))
         click.echo(_as_table(report))
         if by is not None:
+            click.echo("")
             click.echo(
-                "\n'total is': sum = the sum of the rows; distinct = distinct people, one counted in several rows "
-                "counts once; snapshot = the value on the last day."
+                _(
+                    "'total is': sum = the sum of the rows; distinct = distinct people, one counted in several rows "
+                    "counts once; snapshot = the value on the last day."
+                )
             )
 
 
@@ -166,12 +194,12 @@ def _coverage(session, start, end, as_of, code, by, fmt, project_id, contractor_
         click.echo("".join(exports.iter_csv(header, lines)), nl=False)
         return
     place = scope.name if scope is not None else "-"
-    click.echo(f"{place}: coverage on {period.as_of}")
-    click.echo(text_table(header, lines))
+    click.echo(_("%(place)s: coverage on %(day)s", place=place, day=display_date(period.as_of)))
+    click.echo(text_table([_("key"), _("label"), *header[2:]], lines))
     if report.trend:
         rows = []
         for month in report.trend:
             _header, (line,) = _coverage_lines(reporting.CoverageReport(period.as_of, filt, None, [], month))
             rows.append([month.key, *line[2:]])
         click.echo("")
-        click.echo(text_table(["month", *header[2:]], rows))
+        click.echo(text_table([_("month"), *header[2:]], rows))

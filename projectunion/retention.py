@@ -14,7 +14,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from projectunion import dates
+from projectunion.cli_language import option
 from projectunion.db import get_session
+from projectunion.i18n import _, _l, display_date
 from projectunion.services import retention
 
 
@@ -23,23 +25,32 @@ def configured_years() -> int:
     return int(value) if value else retention.YEARS_DEFAULT
 
 
-@click.group("retention", help="Retention of personal data (anonymised, never deleted).")
+@click.group("retention", help=_l("Retention of personal data (anonymised, never deleted)."))
 def retention_group() -> None:
     pass
 
 
-@retention_group.command("run", help="Anonymise the people whose dissolved project union ended long enough ago.")
-@click.option("--years", type=click.IntRange(min=1), help="Years after the dissolution (default: configured, 5).")
-@click.option("--dry-run", is_flag=True, help="Only count who is due; change nothing.")
+@retention_group.command("run", help=_l("Anonymise the people whose dissolved project union ended long enough ago."))
+@option("--years", type=click.IntRange(min=1), help=_l("Years after the dissolution (default: configured, 5)."))
+@option("--dry-run", is_flag=True, help=_l("Only count who is due; change nothing."))
 @with_appcontext
 def retention_run(years: int | None, dry_run: bool) -> None:
     years = years or configured_years()
     run = retention.anonymise_due(get_session(), None, today=dates.today(), years=years, dry_run=dry_run)
-    verb = "Due, nothing changed" if dry_run else "Anonymised"
-    click.echo(
-        f"{verb}: {len(run.worker_ids)} people whose project union was dissolved on or before"
-        f" {run.cutoff.isoformat()} ({years} years) and who have nothing newer."
-    )
+    about = {"count": len(run.worker_ids), "cutoff": display_date(run.cutoff), "years": years}
+    if dry_run:
+        message = _(
+            "Due, nothing changed: %(count)s people whose project union was dissolved on or before %(cutoff)s"
+            " (%(years)s years) and who have nothing newer.",
+            **about,
+        )
+    else:
+        message = _(
+            "Anonymised: %(count)s people whose project union was dissolved on or before %(cutoff)s"
+            " (%(years)s years) and who have nothing newer.",
+            **about,
+        )
+    click.echo(message)
 
 
 def init_app(app: Flask) -> None:

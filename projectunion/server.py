@@ -11,6 +11,9 @@ import os
 
 import click
 
+from projectunion.cli_language import option
+from projectunion.i18n import _, _l
+
 #: What gunicorn's access log writes: address, method, path (no query string), status, size, duration.
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
@@ -20,35 +23,40 @@ def default_workers() -> int:
     return min(2 * (os.cpu_count() or 1) + 1, 12)
 
 
-@click.command("serve", help="Serve the app with gunicorn (production). Run `projectunion db upgrade` first.")
-@click.option(
+@click.command("serve", help=_l("Serve the app with gunicorn (production). Run `projectunion db upgrade` first."))
+@option(
     "--bind",
     default=lambda: os.environ.get("PROJECTUNION_BIND", "127.0.0.1:8000"),
-    show_default="127.0.0.1:8000 or $PROJECTUNION_BIND",
+    show_default=_l("127.0.0.1:8000 or $PROJECTUNION_BIND"),
+    help=_l("Address and port to listen on."),
 )
-@click.option(
-    "--workers", type=click.IntRange(1, 64), default=default_workers, show_default="2 × cores + 1, at most 12"
+@option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=default_workers,
+    show_default=_l("2 × cores + 1, at most 12"),
+    help=_l("Worker processes."),
 )
-@click.option(
+@option(
     "--timeout",
     type=click.IntRange(5),
     default=60,
     show_default=True,
-    help="Seconds before a stuck worker is restarted.",
+    help=_l("Seconds before a stuck worker is restarted."),
 )
-@click.option(
+@option(
     "--graceful-timeout",
     type=click.IntRange(1),
     default=30,
     show_default=True,
-    help="Seconds a worker has to finish its requests on restart or stop.",
+    help=_l("Seconds a worker has to finish its requests on restart or stop."),
 )
-@click.option("--access-log/--no-access-log", default=True, show_default=True, help="Access log on standard output.")
+@option("--access-log/--no-access-log", default=True, show_default=True, help=_l("Access log on standard output."))
 def serve_command(bind: str, workers: int, timeout: int, graceful_timeout: int, access_log: bool) -> None:
     try:
         from gunicorn.app.base import BaseApplication
     except ImportError:
-        raise click.ClickException("gunicorn is not installed: pip install 'projectunion[server]'") from None
+        raise click.ClickException(_("gunicorn is not installed: pip install 'projectunion[server]'")) from None
 
     class Server(BaseApplication):
         def load_config(self) -> None:

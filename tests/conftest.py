@@ -6,6 +6,8 @@ union and officer that many tests start from."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+from unittest import mock
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +21,18 @@ from tests.databases import PG_URL, empty_database
 
 def pytest_report_header(config):
     return f"database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite'}"
+
+
+@pytest.fixture(autouse=True)
+def _english_command_line():
+    """The command line speaks the locale's language: tests run it in English unless they set LANG.
+
+    Not monkeypatch: it would outlive the app fixture and undo a test's own patches too late.
+    """
+    with mock.patch.dict(os.environ, {"LANG": "C.UTF-8"}):
+        for name in ("LC_ALL", "LC_MESSAGES"):
+            os.environ.pop(name, None)
+        yield
 
 
 @pytest.fixture(scope="session")

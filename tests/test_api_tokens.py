@@ -88,11 +88,11 @@ def test_the_operator_lists_and_revokes_tokens_from_the_command_line(f, runner, 
     token = made.output.strip()
     record = _record(db_session, user)
     listed = runner.invoke(args=["users", "token", user.username, "--list"])
-    assert f"{record.id}\tetl\tactive" in listed.output
+    assert f"{record.id}\tetl\tIn use\texpires " in listed.output
     revoked = runner.invoke(args=["users", "token", "--revoke", str(record.id)])
     assert revoked.exit_code == 0 and "revoked" in revoked.output
     assert Api(client, token).get("/me").status_code == 401
-    assert f"{record.id}\tetl\trevoked" in runner.invoke(args=["users", "token", user.username, "--list"]).output
+    assert f"{record.id}\tetl\tRevoked" in runner.invoke(args=["users", "token", user.username, "--list"]).output
     event = db_session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "revoke_token")).one()
     assert event.actor_id is None  # the operator
     unknown = runner.invoke(args=["users", "token", "--revoke", "999999"])

@@ -15,7 +15,7 @@ from tests.views_support import CATALOGUE, sign_in, text
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 METHODS = [("projectunion/**.py", "python"), ("templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "_l": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
+KEYWORDS = {"_": None, "_l": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "lazy_text": None}
 
 
 @pytest.fixture(scope="module")

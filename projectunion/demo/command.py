@@ -12,6 +12,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -19,12 +20,15 @@ import sqlalchemy.orm as so
 from flask import current_app
 from flask.cli import with_appcontext
 
+from projectunion import labels
+from projectunion.cli_language import option
 from projectunion.dates import today
 from projectunion.db import get_session
 from projectunion.demo.catalogue import OFFICER2_TOWN, OFFICER_TOWN
 from projectunion.demo.loader import Loader
 from projectunion.demo.plan import Plan
 from projectunion.exceptions import DomainError
+from projectunion.i18n import _, _l
 from projectunion.models import (
     Contractor,
     Crew,
@@ -40,6 +44,7 @@ from projectunion.models import (
     WageCase,
     Worker,
 )
+from projectunion.reporting_cli import text_width
 from projectunion.services import (
     jurisdictions,
     users,
@@ -51,19 +56,33 @@ LOGINS_FILE = "demo-logins.txt"
 MIN_WORKERS = 40
 # username, role, display name, where (a jurisdiction code or a town's name), what to tell people
 ACCOUNTS = (
-    ("city", "city_staff", "市总工会 王静", None, "city staff: every total, read-only"),
-    ("huancui", "union_staff", "环翠区总工会 孙丽", "371002", "district union staff of 环翠区"),
-    ("yangting", "union_staff", "羊亭镇工会 赵敏", OFFICER_TOWN, "town union staff of 羊亭镇"),
-    ("officer", "officer", "刘海涛", OFFICER_TOWN, "site union officer of three project unions in 羊亭镇"),
-    ("officer2", "officer", "陈建华", OFFICER2_TOWN, "site union officer of a halted project in 崖头街道"),
+    ("city", "city_staff", "市总工会 王静", None, _l("city staff: every total, read-only")),
+    ("huancui", "union_staff", "环翠区总工会 孙丽", "371002", _l("district union staff of %(place)s", place="环翠区")),
+    ("yangting", "union_staff", "羊亭镇工会 赵敏", OFFICER_TOWN, _l("town union staff of %(place)s", place="羊亭镇")),
+    (
+        "officer",
+        "officer",
+        "刘海涛",
+        OFFICER_TOWN,
+        _l("site union officer of three project unions in %(place)s", place="羊亭镇"),
+    ),
+    (
+        "officer2",
+        "officer",
+        "陈建华",
+        OFFICER2_TOWN,
+        _l("site union officer of a halted project in %(place)s", place="崖头街道"),
+    ),
 )
+#: Who each demo account is, said in the run's language (the logins file keeps the words of the first run).
+ABOUT = {"admin": _l("administrator"), **{username: about for username, *_rest, about in ACCOUNTS}}
 
 
 @dataclass(frozen=True)
 class Login:
     username: str
     password: str
-    about: str
+    about: Any
 
 
 @contextmanager
@@ -94,7 +113,7 @@ def _accounts(
             session, None, username="admin", password=admin_password, role="admin", display_name="系统管理员"
         )
     }
-    logins = [Login("admin", admin_password, "administrator")]
+    logins = [Login("admin", admin_password, ABOUT["admin"])]
     for username, role, display_name, where, about in ACCOUNTS:
         place = None
         if where:
@@ -139,7 +158,7 @@ def load(session: so.Session, seed: int, n_workers: int) -> list[Login]:
         display_name=f"{company.name} 劳资专管员",
         contractor=company.row,
     )
-    logins.append(Login("contractor", demo_password, f"contractor: {company.name}"))
+    logins.append(Login("contractor", demo_password, _l("contractor: %(company)s", company=company.name)))
     plan.members(loader)
     plan.lifecycle(loader)
     for on, _priority, _seq, action, args in sorted(plan.events, key=lambda e: e[:3]):
@@ -157,28 +176,76 @@ def summary(session: so.Session) -> list[str]:
     def count(model, *where) -> int:
         return session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
-    def by(column, *where) -> str:
+    def by(column, words: dict[str, Any], *where) -> str:
         rows = session.execute(sa.select(column, sa.func.count()).where(*where).group_by(column).order_by(column))
-        return ", ".join(f"{value} {n}" for value, n in rows)
+        return ", ".join(f"{words.get(value, value)} {n}" for value, n in rows)
 
     transfers = count(Membership, Membership.transferred_from_id.is_not(None))
     handed_on = count(Membership, Membership.source == "dissolution")
     recovered = session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(WageCase.amount_recovered), 0)).where(WageCase.state == "resolved")
     )
-    return [
-        f"  jurisdictions    {count(Jurisdiction)} ({by(Jurisdiction.level)})",
-        f"  unions           {count(Union)} ({by(Union.kind)}); project unions: {by(Union.state, Union.kind == 'project')}",
-        f"  projects         {count(Project)} ({by(Project.state)})",
-        f"  contractors      {count(Contractor)}, crews {count(Crew)}, crew members over time {count(CrewMember)}, "
-        f"site entries {count(SiteEntry)}",
-        f"  workers          {count(Worker)}",
-        f"  memberships      {count(Membership)} ({by(Membership.state)}); {transfers} transfers, "
-        f"{handed_on} of them at dissolutions",
-        f"  wage cases       {count(WageCase)} ({by(WageCase.state)}), ¥{Decimal(recovered):,.2f} recovered",
-        f"  service records  {count(ServiceRecord)} ({by(ServiceRecord.kind)})",
-        f"  state changes    {count(StateChange)}",
+    money = f"¥{Decimal(recovered):,.2f}"
+    lines = [
+        (
+            _("jurisdictions"),
+            _("%(count)s (%(groups)s)", count=count(Jurisdiction), groups=by(Jurisdiction.level, labels.LEVELS)),
+        ),
+        (
+            _("unions"),
+            _(
+                "%(count)s (%(kinds)s); project unions: %(states)s",
+                count=count(Union),
+                kinds=by(Union.kind, labels.UNION_KINDS),
+                states=by(Union.state, labels.STATES["union"], Union.kind == "project"),
+            ),
+        ),
+        (
+            _("projects"),
+            _("%(count)s (%(groups)s)", count=count(Project), groups=by(Project.state, labels.STATES["project"])),
+        ),
+        (
+            _("contractors"),
+            _(
+                "%(contractors)s, crews %(crews)s, crew members over time %(members)s, site entries %(entries)s",
+                contractors=count(Contractor),
+                crews=count(Crew),
+                members=count(CrewMember),
+                entries=count(SiteEntry),
+            ),
+        ),
+        (_("workers"), str(count(Worker))),
+        (
+            _("memberships"),
+            _(
+                "%(count)s (%(states)s); %(transfers)s transfers, %(handed_on)s of them at dissolutions",
+                count=count(Membership),
+                states=by(Membership.state, labels.STATES["membership"]),
+                transfers=transfers,
+                handed_on=handed_on,
+            ),
+        ),
+        (
+            _("wage cases"),
+            _(
+                "%(count)s (%(states)s), %(recovered)s recovered",
+                count=count(WageCase),
+                states=by(WageCase.state, labels.STATES["wage_case"]),
+                recovered=money,
+            ),
+        ),
+        (
+            _("service records"),
+            _(
+                "%(count)s (%(groups)s)",
+                count=count(ServiceRecord),
+                groups=by(ServiceRecord.kind, labels.SERVICE_KINDS),
+            ),
+        ),
+        (_("state changes"), str(count(StateChange))),
     ]
+    width = max(text_width(label) for label, _text in lines)
+    return [f"  {label}{' ' * (width - text_width(label))}  {text}" for label, text in lines]
 
 
 def _save_logins(path: Path, logins: list[Login]) -> None:
@@ -198,10 +265,11 @@ def _saved_logins(path: Path) -> list[Login]:
 
 
 def _echo_logins(logins: list[Login], path: Path) -> None:
-    click.echo(f"Sign in with (saved in {path}):")
+    click.echo(_("Sign in with (saved in %(path)s):", path=path))
     width = max(len(login.username) for login in logins)
     for login in logins:
-        click.echo(f"  {login.username:<{width}}  {login.password:<16}  {login.about}")
+        about = ABOUT.get(login.username, login.about)
+        click.echo(f"  {login.username:<{width}}  {login.password:<16}  {about}")
 
 
 def _echo_saved_logins(session: so.Session, path: Path) -> None:
@@ -211,19 +279,19 @@ def _echo_saved_logins(session: so.Session, path: Path) -> None:
     if admin and users.check_password(admin, logins[0].password):
         _echo_logins(logins, path)
     else:
-        click.echo("Sign in with your own account (create one with: projectunion users create NAME --role admin).")
+        click.echo(_("Sign in with your own account (create one with: projectunion users create NAME --role admin)."))
 
 
-@click.command("demo", help="Load a demo city (Weihai) with three years of history into an empty database.")
-@click.option("--if-empty", is_flag=True, help="Do nothing (but say how to sign in) when the database has data.")
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Same seed, same data (on one day).")
-@click.option(
+@click.command("demo", help=_l("Load a demo city (Weihai) with three years of history into an empty database."))
+@option("--if-empty", is_flag=True, help=_l("Do nothing (but say how to sign in) when the database has data."))
+@option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help=_l("Same seed, same data (on one day)."))
+@option(
     "--workers",
     "n_workers",
     type=click.IntRange(min=MIN_WORKERS),
     default=DEFAULT_WORKERS,
     show_default=True,
-    help="How many workers.",
+    help=_l("How many workers."),
 )
 @with_appcontext
 def demo_command(if_empty: bool, seed: int, n_workers: int) -> None:
@@ -233,16 +301,20 @@ def demo_command(if_empty: bool, seed: int, n_workers: int) -> None:
         if session.scalar(sa.select(Jurisdiction.id).limit(1)) is not None:
             if not if_empty:
                 raise click.ClickException(
-                    "The database already has data; the demo loads only into an empty database "
-                    "(use --if-empty to skip it quietly)."
+                    _(
+                        "The database already has data; the demo loads only into an empty database "
+                        "(use --if-empty to skip it quietly)."
+                    )
                 )
-            click.echo("The database already has data: the demo was not loaded.")
+            click.echo(_("The database already has data: the demo was not loaded."))
             _echo_saved_logins(session, path)
             return
         logins = load(session, seed, n_workers)
         lines = summary(session)
     _save_logins(path, logins)
-    click.echo(f"Loaded the demo city (seed {seed}) in {time.perf_counter() - started:.1f} s:")
+    click.echo(
+        _("Loaded the demo city (seed %(seed)s) in %(seconds).1f s:", seed=seed, seconds=time.perf_counter() - started)
+    )
     for line in lines:
         click.echo(line)
     _echo_logins(logins, path)
