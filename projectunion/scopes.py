@@ -8,9 +8,12 @@ for every role, in and out of scope.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from collections.abc import Iterable
 
-from projectunion.models import Crew, CrewMember, Jurisdiction, Membership, Project, Union, User
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from projectunion.models import Crew, CrewMember, Jurisdiction, Membership, Project, Union, User, Worker
 from projectunion.models.users import project_officers, user_unions
 from projectunion.permissions import (
     acts_for_contractor,
@@ -18,6 +21,7 @@ from projectunion.permissions import (
     is_union_staff,
     reads_everything,
     runs_site_unions,
+    works_for_unions,
 )
 
 
@@ -96,3 +100,27 @@ def visible_workers(user: User, worker_id_column) -> sa.ColumnElement[bool]:
     if runs_site_unions(user):
         return worker_id_column.in_(sa.select(Membership.worker_id).where(Membership.union_id.in_(_my_unions(user))))
     return sa.false()
+
+
+def site_surveys(user: User) -> sa.ColumnElement[bool]:
+    """Projects whose survey page (its workers not yet members) the user may open."""
+    return visible_projects(user) if works_for_unions(user) else sa.false()
+
+
+#: What ``visible_ids`` answers for: the id column and the rule, per kind of page.
+_PAGES = {
+    "worker": (Worker.id, lambda user: visible_workers(user, Worker.id)),
+    "union": (Union.id, visible_unions),
+    "project": (Project.id, visible_projects),
+    "site_survey": (Project.id, site_surveys),
+}
+
+
+def visible_ids(session: so.Session, user: User, kind: str, ids: Iterable[int | None]) -> set[int]:
+    """Which of ``ids`` (of a ``kind`` in ``_PAGES``) the user may open: one query for a whole page of rows,
+    instead of a ``can_view_*`` per row."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return set()
+    column, rule = _PAGES[kind]
+    return set(session.scalars(sa.select(column).where(column.in_(wanted), rule(user))))

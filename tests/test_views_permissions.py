@@ -198,3 +198,16 @@ def test_scope_sql_agrees_with_the_permission_rules(world, db_session, f, role):
     assert sql == {u.id for u in unions if permissions.can_manage_union(user, u)}
     sql = set(db_session.scalars(sa.select(Worker.id).where(scopes.visible_workers(user, Worker.id))))
     assert sql == {w.id for w in workers if permissions.can_view_worker(db_session, user, w)}
+    sql = set(db_session.scalars(sa.select(Project.id).where(scopes.site_surveys(user))))
+    assert sql == {p.id for p in projects if permissions.can_view_site_survey(user, p)}
+    # What the drill-down lists link to, asked for a page of ids at once.
+    every = {"worker": [w.id for w in workers], "union": [u.id for u in unions], "project": [p.id for p in projects]}
+    assert scopes.visible_ids(db_session, user, "worker", [*every["worker"], None]) == {
+        w.id for w in workers if permissions.can_view_worker(db_session, user, w)
+    }
+    assert scopes.visible_ids(db_session, user, "union", every["union"]) == {
+        u.id for u in unions if permissions.can_view_union(user, u)
+    }
+    assert scopes.visible_ids(db_session, user, "site_survey", every["project"]) == {
+        p.id for p in projects if permissions.can_view_site_survey(user, p)
+    }

@@ -15,7 +15,7 @@ from flask_babel import format_decimal
 from flask_login import current_user
 
 from projectunion import exports, permissions, reporting, web
-from projectunion.dashboard import bp
+from projectunion.dashboard import bp, lists
 from projectunion.dashboard.charts import BLUE, RED, Point, Series, bars, trend
 from projectunion.db import get_session
 from projectunion.exceptions import PermissionDenied, ValidationError
@@ -311,6 +311,15 @@ def drill_args(dimensions: Sequence[str] = reporting.DIMENSIONS) -> tuple[str, s
     return metric, by, (request.args.get("key", "") if by else None)
 
 
+#: The cells of a drill-down list that open a page: the person, the union, the project, the wage case.
+LIST_LINKS = {
+    "name": lists.WORKER,
+    "union": lists.UNION,
+    "project": lists.Link("project", "project_id", "projects.show", "project_id"),
+    "case": lists.Link("union", "union_id", "cases.wage_case", "case_id", value="case"),
+}
+
+
 @bp.get("/list")
 def listing():
     f = read_filters()
@@ -318,9 +327,18 @@ def listing():
         return _invalid("dashboard/list.html", f, listing=None)
     metric, by, key = drill_args()
     per_page = current_app.config["PAGE_SIZE"]
-    found = reporting.drill(get_session(), f.period, f.scope, metric, by, key, web.page_number(), per_page)
+    found = reporting.drill(
+        get_session(), f.period, f.scope, metric, by, key, web.page_number(), per_page, lists.sort_arg()
+    )
     page = web.Page(items=found.rows, page=found.page, per_page=per_page, total=found.count)
-    return render_template("dashboard/list.html", f=f, listing=found, page=page)
+    return render_template(
+        "dashboard/list.html",
+        f=f,
+        listing=found,
+        page=page,
+        links=lists.RowLinks(found.rows, LIST_LINKS),
+        sort_url=lists.sort_url,
+    )
 
 
 @bp.get("/list.<fmt>")
@@ -331,7 +349,7 @@ def listing_export(fmt: str):
     if f.errors:
         return _invalid("dashboard/list.html", f, listing=None, form_endpoint="dashboard.listing")
     metric, by, key = drill_args()
-    found, rows = reporting.drill_all(get_session(), f.period, f.scope, metric, by, key)
+    found, rows = reporting.drill_all(get_session(), f.period, f.scope, metric, by, key, lists.sort_arg())
     # Every row is read here, inside the request's transaction, not while the file is being sent.
     header, data = exports.listing_table(found, list(rows))
     name = f"{metric}-{f.place}-{f.period.start}-{f.period.last}"

@@ -33,7 +33,7 @@ import sqlalchemy.orm as so
 
 from projectunion.exceptions import NotFound, ValidationError
 from projectunion.i18n import _l
-from projectunion.lifecycle.declarations import ACTIVATED
+from projectunion.lifecycle.declarations import ACTIVATED, PROJECT, UNION
 from projectunion.models import (
     Contractor,
     Crew,
@@ -54,6 +54,7 @@ from projectunion.reporting.drilldown import Listing
 from projectunion.reporting.metrics import Metric
 from projectunion.reporting.period import Period, buckets
 from projectunion.reporting.scope import within
+from projectunion.reporting.sorting import Key, Sort, SortKeys, rank
 
 UNDER_CONSTRUCTION = ("under_construction", "halted")
 #: How a coverage report may be broken down.
@@ -429,6 +430,8 @@ WORKER_COLUMNS = [
     ("pending", _l("Pending application")),
     ("declined_on", _l("Declined on")),
 ]
+#: The order of the lists when no column is asked for: sites by the day they started, people by site and crew.
+SITE_DEFAULT_SORT, WORKER_DEFAULT_SORT = "started_on", "project"
 
 
 def _in_group(
@@ -455,6 +458,11 @@ def _in_group(
     return [expr == key], key
 
 
+def _officer_of_union() -> list[sa.ColumnElement]:
+    """An officer responsible for a site: an active officer account assigned to its union."""
+    return [User.role == "officer", User.is_active.is_(True)]
+
+
 def _officers(session: so.Session, union_ids: Sequence[int]) -> dict[int, str]:
     out: dict[int, list[str]] = {}
     ids = [i for i in union_ids if i is not None]
@@ -462,20 +470,44 @@ def _officers(session: so.Session, union_ids: Sequence[int]) -> dict[int, str]:
         for union_id, name in session.execute(
             sa.select(user_unions.c.union_id, User.display_name)
             .join(User, User.id == user_unions.c.user_id)
-            .where(user_unions.c.union_id.in_(ids), User.role == "officer", User.is_active.is_(True))
+            .where(user_unions.c.union_id.in_(ids), *_officer_of_union())
             .order_by(User.display_name)
         ):
             out.setdefault(union_id, []).append(name)
     return {k: "、".join(v) for k, v in out.items()}
 
 
-def _site_stmt(on: dt.date, filt: Filter, conditions: Sequence[sa.ColumnElement], s=None) -> sa.Select:
+def _site_stmt(on: dt.date, filt: Filter, conditions: Sequence[sa.ColumnElement], s=None) -> tuple[sa.Select, SortKeys]:
+    """The sites, not yet ordered, and how each column sorts."""
     s = s if s is not None else sites_on(on, filt)
     p = Project.__table__.alias("project")
     town = Jurisdiction.__table__.alias("place")
     district = Jurisdiction.__table__.alias("district")
     contractor = Contractor.__table__.alias("contractor")
-    return (
+    first_officer = (  # the officers are shown by name, so the first one shown
+        sa.select(sa.func.min(User.display_name))
+        .select_from(user_unions.join(User, User.id == user_unions.c.user_id))
+        .where(user_unions.c.union_id == s.c.union_id, *_officer_of_union())
+        .scalar_subquery()
+    )
+    keys = SortKeys(
+        {
+            "project": [p.c.name],
+            "permit_no": [p.c.permit_no],
+            "district": [district.c.name],
+            "town": [town.c.name],
+            "contractor": [contractor.c.name],
+            "officers": [first_officer],
+            "state": [rank(s.c.state, PROJECT.states)],
+            "started_on": [s.c.started_on, p.c.name],
+            "days_since_start": [Key(s.c.started_on, reverse=True)],
+            "union_state": [rank(s.c.union_state, UNION.states)],
+            "founded_on": [s.c.founded_on],
+        },
+        ties=[p.c.id],
+        default=SITE_DEFAULT_SORT,
+    )
+    stmt = (
         sa.select(
             s.c.project_id,
             s.c.union_id,
@@ -497,8 +529,8 @@ def _site_stmt(on: dt.date, filt: Filter, conditions: Sequence[sa.ColumnElement]
             .outerjoin(contractor, contractor.c.id == s.c.contractor_id)
         )
         .where(*conditions)
-        .order_by(s.c.started_on.is_(None), s.c.started_on, p.c.name, p.c.id)
     )
+    return stmt, keys
 
 
 def _site_rows(session: so.Session, on: dt.date, stmt: sa.Select) -> list[dict[str, Any]]:
@@ -519,10 +551,12 @@ def sites_list(
     min_days: int | None = None,
     by: str | None = None,
     key: str | None = None,
+    sort: Sort | None = None,
 ) -> tuple[list[dict[str, Any]], Any]:
     """The sites behind a number on day D (``which``: a site metric, or ``not_started``), with the group's label.
 
     ``min_days``: only the sites started at least that many days before D (the worklist's grace period).
+    ``sort``: by one of ``SITE_COLUMNS`` (else by the day they started).
     """
     s = sites_on(on, filt)
     building = s.c.state.in_(UNDER_CONSTRUCTION)
@@ -537,8 +571,8 @@ def sites_list(
     if by is not None and by not in _SITE_DIMENSIONS:
         raise ValidationError({"by": _l("This total cannot be broken down that way.")})
     group, label = _in_group(session, s, by, key)
-    conditions = [*conditions, *group]
-    return _site_rows(session, on, _site_stmt(on, filt, conditions, s)), label
+    stmt, keys = _site_stmt(on, filt, [*conditions, *group], s)
+    return _site_rows(session, on, stmt.order_by(*keys.order_by(keys.resolve(sort)))), label
 
 
 def _worker_stmt(on: dt.date, filt: Filter, conditions: Sequence[sa.ColumnElement], declined_days: int, r=None):
@@ -551,14 +585,18 @@ def _worker_stmt(on: dt.date, filt: Filter, conditions: Sequence[sa.ColumnElemen
     un = Union.__table__.alias("un")
     app = Membership.__table__.alias("app")
     d = SurveyDecline.__table__.alias("d")
-    union_name = (
-        sa.select(un.c.name)
-        .select_from(m.join(un, un.c.id == m.c.union_id))
-        .where(m.c.worker_id == r.c.worker_id, *in_force_on(m.c, on))
-        .order_by(m.c.joined_on.desc(), m.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+
+    def member_of(column) -> sa.ScalarSelect:
+        return (
+            sa.select(column)
+            .select_from(m.join(un, un.c.id == m.c.union_id))
+            .where(m.c.worker_id == r.c.worker_id, *in_force_on(m.c, on))
+            .order_by(m.c.joined_on.desc(), m.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    union_name = member_of(un.c.name)
     pending = sa.exists().where(
         app.c.worker_id == r.c.worker_id,
         app.c.applied_on <= on,
@@ -574,11 +612,28 @@ def _worker_stmt(on: dt.date, filt: Filter, conditions: Sequence[sa.ColumnElemen
         )
         .scalar_subquery()
     )
-    return (
+    keys = SortKeys(
+        {
+            "id_masked": [w.c.id_masked],
+            "name": [w.c.name],
+            "trade": [w.c.trade],
+            "project": [p.c.name, p.c.id, crew.c.name, w.c.name],
+            "crew": [crew.c.name],
+            "contractor": [contractor.c.name],
+            "entered_on": [r.c.entered_on],
+            "union": [union_name],
+            "pending": [sa.case((pending, 1), else_=0)],
+            "declined_on": [declined],
+        },
+        ties=[w.c.id, p.c.id, crew.c.id],
+        default=WORKER_DEFAULT_SORT,
+    )
+    stmt = (
         sa.select(
             r.c.worker_id,
             r.c.project_id,
             r.c.crew_id,
+            member_of(un.c.id).label("union_id"),
             r.c.covered,
             w.c.id_masked,
             w.c.name,
@@ -598,8 +653,8 @@ def _worker_stmt(on: dt.date, filt: Filter, conditions: Sequence[sa.ColumnElemen
             .join(contractor, contractor.c.id == r.c.contractor_id)
         )
         .where(*conditions)
-        .order_by(p.c.name, p.c.id, crew.c.name, w.c.name, w.c.id)
-    ), declined
+    )
+    return stmt, declined, keys
 
 
 def workers_list(
@@ -612,10 +667,12 @@ def workers_list(
     key: str | None = None,
     declined_days: int = DECLINED_DAYS_DEFAULT,
     hide_declined: bool = False,
+    sort: Sort | None = None,
 ) -> tuple[list[dict[str, Any]], Any]:
     """The people on site behind a number on day D: one row per worker, site and crew.
 
     ``hide_declined``: leave out who declined on this site within ``declined_days`` (the worklist).
+    ``sort``: by one of ``WORKER_COLUMNS`` (else by site, crew and name).
     """
     r = workers_on(on, filt)
     conditions: list[sa.ColumnElement] = {
@@ -624,9 +681,10 @@ def workers_list(
         "workers_not_members": [~r.c.covered],
     }[which]
     group, label = _in_group(session, r, by, key)
-    stmt, declined = _worker_stmt(on, filt, [*conditions, *group], declined_days, r)
+    stmt, declined, keys = _worker_stmt(on, filt, [*conditions, *group], declined_days, r)
     if hide_declined:
         stmt = stmt.where(declined.is_(None))
+    stmt = stmt.order_by(*keys.order_by(keys.resolve(sort)))
     rows = []
     for row in session.execute(stmt):
         data = dict(row._mapping)
@@ -644,16 +702,21 @@ def coverage_listing(
     by: str | None = None,
     key: str | None = None,
     declined_days: int = DECLINED_DAYS_DEFAULT,
+    sort: Sort | None = None,
 ) -> tuple[Listing, Iterator[dict[str, Any]]]:
-    """Every site or person behind a coverage number, as a drill-down listing (the columns, the count) and rows."""
+    """Every site or person behind a coverage number, as a drill-down listing (the columns, the count) and rows,
+    sorted by ``sort`` (a column the list does not have: its default order)."""
     m = coverage_metric(metric_name)
     if by is not None and not m.applies(by):
         raise ValidationError({"by": _l("This total cannot be broken down that way.")})
     if m.lists == "sites":
-        rows, label = sites_list(session, on, filt, which=m.name, by=by, key=key)
-        columns = SITE_COLUMNS
+        rows, label = sites_list(session, on, filt, which=m.name, by=by, key=key, sort=sort)
+        columns, default = SITE_COLUMNS, SITE_DEFAULT_SORT
     else:
-        rows, label = workers_list(session, on, filt, which=m.name, by=by, key=key, declined_days=declined_days)
-        columns = WORKER_COLUMNS
-    listing = Listing(m, by, key, label, list(columns), rows, len(rows), 1, max(len(rows), 1))
+        rows, label = workers_list(
+            session, on, filt, which=m.name, by=by, key=key, declined_days=declined_days, sort=sort
+        )
+        columns, default = WORKER_COLUMNS, WORKER_DEFAULT_SORT
+    applied = sort if sort is not None and sort.column in dict(columns) else Sort(default)
+    listing = Listing(m, by, key, label, list(columns), rows, len(rows), 1, max(len(rows), 1), sort=applied)
     return listing, iter(rows)

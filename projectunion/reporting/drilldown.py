@@ -12,6 +12,7 @@ import sqlalchemy.orm as so
 
 from projectunion.exceptions import NotFound, ValidationError
 from projectunion.i18n import _l
+from projectunion.lifecycle.declarations import UNION
 from projectunion.models import (
     Contractor,
     Jurisdiction,
@@ -25,6 +26,7 @@ from projectunion.realname import PROVINCES
 from projectunion.reporting.metrics import NONE_RECORDED_LABELS, SERVICE_KIND_LABELS, TIME_DIMENSIONS, Metric, metric
 from projectunion.reporting.period import Bucket, Period, buckets
 from projectunion.reporting.scope import _places
+from projectunion.reporting.sorting import Sort, SortKeys, rank
 from projectunion.reporting.sources import SOURCES, _number, _Services, _Source, _Unions, _WageCases, money_sum
 
 
@@ -40,19 +42,31 @@ class Listing:
     page: int = 1
     per_page: int = 50
     sum: Decimal | None = None
+    #: the order the rows are in (a column asked for, or the list's default)
+    sort: Sort = field(default_factory=Sort)
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.count // self.per_page))
 
 
+#: The ids a row carries besides its columns, for links to its pages (never shown or exported).
+ROW_IDS = ("worker_id", "union_id", "project_id")
+
+
 @dataclass
 class _Drill:
-    stmt: sa.Select  # the rows, ordered
+    stmt: sa.Select  # the rows, not yet ordered
     count: sa.Select
     columns: list[tuple[str, Any]]
+    keys: SortKeys
     amount: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def ordered(self, sort: Sort | None) -> tuple[sa.Select, Sort]:
+        """The rows in the order asked for (an unknown column: the default), and that order."""
+        applied = self.keys.resolve(sort)
+        return self.stmt.order_by(*self.keys.order_by(applied)), applied
 
 
 def _group_filter(session, src: _Source, scope, by: str, key: str, items: Sequence[Bucket]):
@@ -109,11 +123,13 @@ def _drill(
     return builder(src, frm, where, metric), group_label
 
 
-def _with_sum(stmt: sa.Select, frm, where, columns: list[tuple[str, Any]], amount: sa.ColumnElement) -> _Drill:
+def _with_sum(
+    stmt: sa.Select, frm, where, columns: list[tuple[str, Any]], keys: SortKeys, amount: sa.ColumnElement
+) -> _Drill:
     """A list of rows with money (one row each): counted, and their ``amount`` summed."""
     count = sa.select(sa.func.count()).select_from(frm).where(*where)
     total = sa.select(money_sum(amount)).select_from(frm).where(*where)
-    return _Drill(stmt, count, columns, amount="amount", extra={"sum": total})
+    return _Drill(stmt, count, columns, keys, amount="amount", extra={"sum": total})
 
 
 def _list_workers(src: _Source, frm, where, metric: Metric) -> _Drill:
@@ -128,23 +144,35 @@ def _list_workers(src: _Source, frm, where, metric: Metric) -> _Drill:
     r = src.row_table.alias("r")
     un = Union.__table__.alias("un")
     place = Jurisdiction.__table__.alias("place")
-    stmt = (
-        sa.select(
-            w.c.id_masked,
-            w.c.name,
-            w.c.trade,
-            w.c.origin_province_code,
-            un.c.name.label("union"),
-            place.c.name.label("place"),
-            r.c[src.row_date].label("date"),
-        )
-        .select_from(
-            picked.join(w, w.c.id == picked.c.worker_id)
-            .join(r, r.c.id == picked.c.row_id)
-            .join(un, un.c.id == r.c.union_id)
-            .join(place, place.c.id == un.c.jurisdiction_id)
-        )
-        .order_by(w.c.name, w.c.id)
+    date = r.c[src.row_date]
+    stmt = sa.select(
+        w.c.id.label("worker_id"),
+        un.c.id.label("union_id"),
+        w.c.id_masked,
+        w.c.name,
+        w.c.trade,
+        w.c.origin_province_code,
+        un.c.name.label("union"),
+        place.c.name.label("place"),
+        date.label("date"),
+    ).select_from(
+        picked.join(w, w.c.id == picked.c.worker_id)
+        .join(r, r.c.id == picked.c.row_id)
+        .join(un, un.c.id == r.c.union_id)
+        .join(place, place.c.id == un.c.jurisdiction_id)
+    )
+    keys = SortKeys(
+        {
+            "id_masked": [w.c.id_masked],
+            "name": [w.c.name],
+            "trade": [w.c.trade],
+            "origin": [w.c.origin_province_code],
+            "union": [un.c.name],
+            "place": [place.c.name],
+            "date": [date],
+        },
+        ties=[w.c.id],
+        default="name",
     )
     columns = [
         ("id_masked", _l("ID number")),
@@ -155,7 +183,7 @@ def _list_workers(src: _Source, frm, where, metric: Metric) -> _Drill:
         ("place", _l("Jurisdiction")),
         ("date", src.date_label),
     ]
-    return _Drill(stmt, sa.select(sa.func.count()).select_from(picked), columns)
+    return _Drill(stmt, sa.select(sa.func.count()).select_from(picked), columns, keys)
 
 
 def _list_unions(src: _Source, frm, where, metric: Metric) -> _Drill:
@@ -172,23 +200,33 @@ def _list_unions(src: _Source, frm, where, metric: Metric) -> _Drill:
     place = Jurisdiction.__table__.alias("place")
     project = Project.__table__.alias("project")
     contractor = Contractor.__table__.alias("contractor")
-    stmt = (
-        sa.select(
-            un.c.name.label("union"),
-            place.c.name.label("place"),
-            project.c.name.label("project"),
-            contractor.c.name.label("contractor"),
-            r.c.on.label("date"),
-            r.c.to_state.label("state"),
-        )
-        .select_from(
-            picked.join(un, un.c.id == picked.c.union_id)
-            .join(r, r.c.id == picked.c.row_id)
-            .join(place, place.c.id == un.c.jurisdiction_id)
-            .outerjoin(project, project.c.id == un.c.project_id)
-            .outerjoin(contractor, contractor.c.id == project.c.general_contractor_id)
-        )
-        .order_by(un.c.name, un.c.id)
+    stmt = sa.select(
+        un.c.id.label("union_id"),
+        project.c.id.label("project_id"),
+        un.c.name.label("union"),
+        place.c.name.label("place"),
+        project.c.name.label("project"),
+        contractor.c.name.label("contractor"),
+        r.c.on.label("date"),
+        r.c.to_state.label("state"),
+    ).select_from(
+        picked.join(un, un.c.id == picked.c.union_id)
+        .join(r, r.c.id == picked.c.row_id)
+        .join(place, place.c.id == un.c.jurisdiction_id)
+        .outerjoin(project, project.c.id == un.c.project_id)
+        .outerjoin(contractor, contractor.c.id == project.c.general_contractor_id)
+    )
+    keys = SortKeys(
+        {
+            "union": [un.c.name],
+            "place": [place.c.name],
+            "project": [project.c.name],
+            "contractor": [contractor.c.name],
+            "date": [r.c.on],
+            "state": [rank(r.c.to_state, UNION.states)],
+        },
+        ties=[un.c.id],
+        default="union",
     )
     columns = [
         ("union", _l("Union")),
@@ -198,7 +236,7 @@ def _list_unions(src: _Source, frm, where, metric: Metric) -> _Drill:
         ("date", src.date_label),
         ("state", _l("State after the change")),
     ]
-    return _Drill(stmt, sa.select(sa.func.count()).select_from(picked), columns)
+    return _Drill(stmt, sa.select(sa.func.count()).select_from(picked), columns, keys)
 
 
 def _list_wage_cases(src: _Source, frm, where, metric: Metric) -> _Drill:
@@ -213,6 +251,7 @@ def _list_wage_cases(src: _Source, frm, where, metric: Metric) -> _Drill:
     )
     stmt = (
         sa.select(
+            src.u.c.id.label("union_id"),
             wc.c.id.label("case"),
             wc.c.summary,
             src.u.c.name.label("union"),
@@ -224,7 +263,20 @@ def _list_wage_cases(src: _Source, frm, where, metric: Metric) -> _Drill:
         )
         .select_from(frm.outerjoin(contractor, contractor.c.id == wc.c.contractor_id))
         .where(*where)
-        .order_by(wc.c.resolved_on, wc.c.id)
+    )
+    keys = SortKeys(
+        {
+            "case": [wc.c.id],
+            "summary": [wc.c.summary],
+            "union": [src.u.c.name],
+            "place": [src.j.c.name],
+            "contractor": [contractor.c.name],
+            "date": [wc.c.resolved_on],
+            "amount": [wc.c.amount_recovered],
+            "workers": [involved],
+        },
+        ties=[wc.c.id],
+        default="date",
     )
     columns = [
         ("case", _l("Case no.")),
@@ -236,7 +288,7 @@ def _list_wage_cases(src: _Source, frm, where, metric: Metric) -> _Drill:
         ("amount", _l("Wages recovered (yuan)")),
         ("workers", _l("Workers")),
     ]
-    return _with_sum(stmt, frm, where, columns, wc.c.amount_recovered)
+    return _with_sum(stmt, frm, where, columns, keys, wc.c.amount_recovered)
 
 
 def _list_services(src: _Source, frm, where, metric: Metric) -> _Drill:
@@ -245,6 +297,8 @@ def _list_services(src: _Source, frm, where, metric: Metric) -> _Drill:
     w = Worker.__table__.alias("person")
     stmt = (
         sa.select(
+            w.c.id.label("worker_id"),
+            src.u.c.id.label("union_id"),
             s.c.served_on.label("date"),
             s.c.kind,
             w.c.id_masked,
@@ -255,7 +309,19 @@ def _list_services(src: _Source, frm, where, metric: Metric) -> _Drill:
         )
         .select_from(frm.join(w, w.c.id == s.c.worker_id))
         .where(*where)
-        .order_by(s.c.served_on, s.c.id)
+    )
+    keys = SortKeys(
+        {
+            "date": [s.c.served_on],
+            "kind": [rank(s.c.kind, list(SERVICE_KIND_LABELS))],
+            "id_masked": [w.c.id_masked],
+            "name": [w.c.name],
+            "union": [src.u.c.name],
+            "place": [src.j.c.name],
+            "amount": [s.c.amount],
+        },
+        ties=[s.c.id],
+        default="date",
     )
     columns = [
         ("date", src.date_label),
@@ -266,7 +332,7 @@ def _list_services(src: _Source, frm, where, metric: Metric) -> _Drill:
         ("place", _l("Jurisdiction")),
         ("amount", _l("Amount (yuan)")),
     ]
-    return _with_sum(stmt, frm, where, columns, s.c.amount)
+    return _with_sum(stmt, frm, where, columns, keys, s.c.amount)
 
 
 def _present(row: sa.Row, columns: Sequence[tuple[str, Any]]) -> dict[str, Any]:
@@ -277,7 +343,8 @@ def _present(row: sa.Row, columns: Sequence[tuple[str, Any]]) -> dict[str, Any]:
         data["kind"] = SERVICE_KIND_LABELS.get(data["kind"], data["kind"])
     if data.get("amount") is not None:
         data["amount"] = Decimal(str(data["amount"])).quantize(Decimal("0.01"))
-    return {name: data.get(name) for name, _label in columns}
+    shown = {name: data.get(name) for name, _label in columns}
+    return {**{name: data[name] for name in ROW_IDS if name in data}, **shown}
 
 
 def drill(
@@ -289,32 +356,43 @@ def drill(
     key: str | None = None,
     page: int = 1,
     per_page: int = 50,
+    sort: Sort | None = None,
 ) -> Listing:
     """One page of the people (masked IDs), unions, cases or services behind a number.
 
     ``by=None`` lists those behind the total; with ``by``, those behind the
-    group ``key`` ('' is the group where nothing is recorded).
+    group ``key`` ('' is the group where nothing is recorded). ``sort``: by one of
+    the columns, over the whole list (a column the list does not have: its default order).
     """
     m = metric(metric_name)
     spec, group_label = _drill(session, period, scope, m, by, key)
+    stmt, sort = spec.ordered(sort)
     count = int(session.scalar(spec.count) or 0)
     page = min(max(1, page), max(1, -(-count // per_page)))  # a page past the end shows the last one
-    rows = [_present(r, spec.columns) for r in session.execute(spec.stmt.limit(per_page).offset((page - 1) * per_page))]
+    rows = [_present(r, spec.columns) for r in session.execute(stmt.limit(per_page).offset((page - 1) * per_page))]
     money = _number(m, session.scalar(spec.extra["sum"])) if "sum" in spec.extra else None
-    return Listing(m, by, key, group_label, spec.columns, rows, count, page, per_page, money)
+    return Listing(m, by, key, group_label, spec.columns, rows, count, page, per_page, money, sort)
 
 
 def drill_all(
-    session: so.Session, period: Period, scope: Jurisdiction | None, metric_name: str, by=None, key=None
+    session: so.Session,
+    period: Period,
+    scope: Jurisdiction | None,
+    metric_name: str,
+    by=None,
+    key=None,
+    sort: Sort | None = None,
 ) -> tuple[Listing, Iterator[dict[str, Any]]]:
-    """Every row behind a number, streamed (for exports); the listing carries the columns and count."""
+    """Every row behind a number, streamed (for exports, in the order of the page); the listing carries
+    the columns and count."""
     m = metric(metric_name)
     spec, group_label = _drill(session, period, scope, m, by, key)
+    stmt, sort = spec.ordered(sort)
     count = int(session.scalar(spec.count) or 0)
-    listing = Listing(m, by, key, group_label, spec.columns, [], count, 1, max(count, 1))
+    listing = Listing(m, by, key, group_label, spec.columns, [], count, 1, max(count, 1), sort=sort)
 
     def rows() -> Iterator[dict[str, Any]]:
-        result = session.execute(spec.stmt.execution_options(yield_per=2000))
+        result = session.execute(stmt.execution_options(yield_per=2000))
         for r in result:
             yield _present(r, spec.columns)
 

@@ -11,6 +11,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user, login_required
 
 from projectunion import permissions, reporting
+from projectunion.dashboard import lists
 from projectunion.dashboard.routes import EXPORTS, FilterArgs, cell, download, drill_args
 from projectunion.dates import today
 from projectunion.db import get_session
@@ -157,8 +158,17 @@ def rates_export(fmt: str):
 def _listing(f: Filters):
     metric, by, key = drill_args(coverage.COVERAGE_DIMENSIONS)
     return coverage.coverage_listing(
-        get_session(), f.on, coverage.Filter(f.scope), metric, by, key, survey.declined_days()
+        get_session(), f.on, coverage.Filter(f.scope), metric, by, key, survey.declined_days(), lists.sort_arg()
     )
+
+
+#: The cells of a survey list that open a page: the person, their union or the site's, the site's survey page.
+LIST_LINKS = {
+    "name": lists.WORKER,
+    "union": lists.UNION,
+    "union_state": lists.UNION,
+    "project": lists.Link("site_survey", "project_id", "survey.site", "project_id"),
+}
 
 
 @bp.get("/list")
@@ -167,7 +177,9 @@ def listing():
     if f.errors:
         return render_template("survey/list.html", f=f, listing=None), 400
     found, _rows = _listing(f)
-    return render_template("survey/list.html", f=f, listing=found)
+    return render_template(
+        "survey/list.html", f=f, listing=found, links=lists.RowLinks(found.rows, LIST_LINKS), sort_url=lists.sort_url
+    )
 
 
 @bp.get("/list.<fmt>")
