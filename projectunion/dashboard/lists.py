@@ -22,8 +22,10 @@ def sort_arg() -> Sort:
 
 
 def sort_url(sort: Sort, column: str) -> str:
-    """This page (filters and page kept) sorted by ``column``: ascending, or descending when it already is."""
+    """This list (filters kept) sorted by ``column``, from its first page: ascending, or descending when it
+    already is."""
     args = request.args.to_dict()
+    args.pop("page", None)
     args["sort"] = column
     args["dir"] = "desc" if sort.column == column and not sort.descending else "asc"
     return url_for(request.endpoint, **(request.view_args or {}), **args)
