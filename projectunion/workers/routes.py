@@ -2,64 +2,35 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from projectunion import permissions, scopes
+from projectunion import permissions, scopes, searches
 from projectunion.dates import today
 from projectunion.db import get_session
 from projectunion.exceptions import DomainError
 from projectunion.i18n import _
 from projectunion.models import Membership, Worker
-from projectunion.realname import RealNameError, age_on, normalize_phone, parse_id_number
+from projectunion.realname import age_on
 from projectunion.services import workers as worker_service
 from projectunion.unions.queries import worker_search
 from projectunion.web import apply_errors, flash_done, get_or_404, paginate, visible_or_404
 from projectunion.workers import bp, queries
-from projectunion.workers.forms import ContactForm, RevealForm, SearchForm
-
-
-def _private_term(q: str) -> bool:
-    """A full ID number or a whole phone: searched only through POST, so no access log holds it."""
-    try:
-        parse_id_number(q)
-    except RealNameError:
-        pass
-    else:
-        return True
-    try:
-        return normalize_phone(q) is not None
-    except RealNameError:
-        return False
+from projectunion.workers.forms import ContactForm, RevealForm
 
 
 @bp.route("/", methods=["GET", "POST"])
 def index():
-    """The workers in scope; a name or the last ID digits by GET, a full ID number or phone by POST."""
+    """The workers in scope; the search is POSTed and the address carries only its key."""
     session = get_session()
     if request.method == "POST":
-        form = SearchForm()
-        q = (form.q.data or "").strip() if form.validate() else ""
-        if not _private_term(q):
-            return redirect(url_for("workers.index", q=q or None))
-    else:
-        q = request.args.get("q", "").strip()
-        if _private_term(q):
-            flash(
-                _("Search for a full ID number or phone with the search box: it is not sent in the address."), "error"
-            )
-            return redirect(url_for("workers.index"))
+        return searches.posted("workers.index")
+    q, moved = searches.term("workers.index")
+    if moved is not None:
+        return moved
     query = sa.select(Worker).where(scopes.visible_workers(current_user, Worker.id)).order_by(Worker.id.desc())
-    if q:
-        try:
-            number = parse_id_number(q).number
-        except RealNameError:
-            number = None
-        if number is not None:
-            exact = worker_service.find_by_id_number(session, number)
-            query = query.where(Worker.id == (exact.id if exact else 0))
-        else:
-            query = query.where(worker_search(q))
+    if (condition := worker_search(q)) is not None:
+        query = query.where(condition)
     page = paginate(query)
     current = {
         m.worker_id: m
@@ -75,7 +46,7 @@ def index():
         if company is not None
         else {w.id: (w.phone, w.trade) for w in page.items}
     )
-    return render_template("workers/index.html", page=page, q=q, current=current, contacts=contacts)
+    return searches.page(render_template("workers/index.html", page=page, q=q, current=current, contacts=contacts), q)
 
 
 def _page(worker: Worker, revealed: str | None = None, reveal_form: RevealForm | None = None):
