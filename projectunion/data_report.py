@@ -73,7 +73,10 @@ def report_command(source: str) -> None:
     try:
         report = data_report(get_session(), None, number, via="cli")
     except NotFound:
-        raise click.ClickException("Nobody with this ID number is held.") from None
+        raise click.ClickException(
+            "Nobody with this ID number is held. The data of a person anonymised under the retention rule"
+            " can no longer be found by the number: nothing that names them is kept."
+        ) from None
     except DomainError as exc:
         raise click.ClickException(
             " ".join(str(m) for m in getattr(exc, "fields", {}).values()) or exc.message
