@@ -18,7 +18,7 @@ import re
 import secrets
 from typing import Any
 
-from flask import Response, current_app, flash, make_response, redirect, request, session, url_for
+from flask import Response, current_app, flash, redirect, request, session, url_for
 
 from projectunion.forms import SearchForm
 from projectunion.i18n import _
@@ -105,11 +105,3 @@ def term(endpoint: str, **values: Any) -> tuple[str, Response | None]:
         flash(_("This search has expired. Search again."), "error")
         return "", redirect(url_for(endpoint, **values))
     return q, None
-
-
-def page(body: str, q: str) -> Response:
-    """A page showing a search: not stored by any cache when the box holds the term."""
-    response = make_response(body)
-    if q:
-        response.headers["Cache-Control"] = "no-store"
-    return response

@@ -86,7 +86,7 @@ def test_a_search_by_id_number_or_phone_finds_the_worker_and_no_address_or_log_h
     page = text(response)
     assert response.status_code == 200 and "卫五" in page and "卫六" not in page and "卫七" not in page
     assert re.search(r"[?&]s=[\w-]{8}", response.request.url)
-    assert response.headers["Cache-Control"] == "no-store"  # the box holds the number
+    assert response.headers["Cache-Control"] == "no-store"  # the box holds the number: no cache keeps it
     again = client.get(response.request.url)  # reload, or back: a GET, no form to resubmit
     assert "卫五" in text(again) and "卫六" not in text(again)
     _assert_nothing_leaked(recorder, [response, again])

@@ -148,7 +148,7 @@ def show(union_id: int):
         if can_manage and tab == "pending"
         else {}
     )
-    body = render_template(
+    return render_template(
         "unions/show.html",
         union=union,
         counts=counts,
@@ -175,7 +175,6 @@ def show(union_id: int):
         ),
         survey=_survey(session, union),
     )
-    return searches.page(body, q)
 
 
 def _survey(session, union: Union) -> list[dict] | None:

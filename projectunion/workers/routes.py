@@ -47,7 +47,7 @@ def index():
         if company is not None
         else {w.id: (w.phone, w.trade) for w in page.items}
     )
-    return searches.page(render_template("workers/index.html", page=page, q=q, current=current, contacts=contacts), q)
+    return render_template("workers/index.html", page=page, q=q, current=current, contacts=contacts)
 
 
 def _page(worker: Worker, revealed: str | None = None, reveal_form: RevealForm | None = None):
