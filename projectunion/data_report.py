@@ -76,7 +76,14 @@ def report_command(source: str) -> None:
     try:
         report = data_report(get_session(), None, number, via="cli")
     except NotFound:
-        raise click.ClickException(_("Nobody with this ID number is held.")) from None
+        raise click.ClickException(
+            _("Nobody with this ID number is held.")
+            + " "
+            + _(
+                "The data of a person anonymised under the retention rule can no longer be found by the number:"
+                " nothing that names them is kept."
+            )
+        ) from None
     except DomainError as exc:
         raise click.ClickException(
             " ".join(str(m) for m in getattr(exc, "fields", {}).values()) or str(exc.message)

@@ -54,6 +54,27 @@ class NotFound(DomainError):
         return _l("Not found.")
 
 
+class Anonymised(DomainError):
+    """The person's data was anonymised under the retention rule: the number is no longer held."""
+
+    status = 410
+    code = "anonymised"
+
+    def __init__(self, on) -> None:
+        if on is None:
+            message = _l(
+                "This person’s data was anonymised under the retention rule: the ID number is no longer held,"
+                " so there is nothing to reveal."
+            )
+        else:
+            message = _l(
+                "This person’s data was anonymised on %(date)s under the retention rule: the ID number is no"
+                " longer held, so there is nothing to reveal.",
+                date=on,
+            )
+        super().__init__(message, anonymised_on=on.isoformat() if on is not None else None)
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectMultipleField
+from wtforms import DateField, SelectMultipleField, StringField
 from wtforms import SelectField as _SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
@@ -187,3 +187,9 @@ def int_or_none(value) -> int | None:
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+
+
+class SearchForm(FlaskForm):
+    """A search box that may hold an ID number or a phone: POSTed, see :mod:`projectunion.searches`."""
+
+    q = StringField(_l("Search"), [optional(), max_length(60)])

@@ -457,7 +457,18 @@ def reports_confined_to(user: User | None) -> Jurisdiction | None:
 
 
 def can_export_roster(user: User, crew: Crew) -> bool:
-    """Exports carry full ID numbers: the company itself and administrators only."""
+    """The company itself and administrators only: the export carries full ID numbers.
+
+    The rule (issue 12): a company keeps its own real-name register (实名制 is the general
+    contractor's and the company's legal duty, and the numbers came from its own rosters), so
+    the export of its OWN crew gives the full numbers — the Excel round trip depends on it. It
+    holds only what the crew's own records hold: name, ID number, the crew record's phone and
+    trade, the day of joining the crew; never the birth date, the county, union memberships or a
+    phone or trade entered by others, and nobody who left or is in another crew. Every export is
+    written to the audit trail (who, which crew, how many rows, the format; never a number).
+    Every page shown to the company keeps the numbers masked. Union officers and staff read a
+    crew that was on their site but never export it; another company's crew is not found (404).
+    """
     return can_manage_crew(user, crew)
 
 

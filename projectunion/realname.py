@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from stdnum import numdb
@@ -285,6 +285,7 @@ class IdProtector:
         self._phone_key = self._derive(material, b"projectunion phone digest")
         fernet_key = self._derive(material, b"projectunion id-number encryption")
         self._fernet = Fernet(base64.urlsafe_b64encode(fernet_key))
+        self._search_fernet = Fernet(base64.urlsafe_b64encode(self._derive(material, b"projectunion search terms")))
 
     @staticmethod
     def _derive(material: bytes, info: bytes) -> bytes:
@@ -301,6 +302,17 @@ class IdProtector:
 
     def decrypt(self, token: str) -> str:
         return self._fernet.decrypt(token.encode("ascii")).decode()
+
+    def encrypt_search(self, term: str) -> str:
+        """A search term as the session keeps it (its own key: never mistaken for a stored number)."""
+        return self._search_fernet.encrypt(term.encode()).decode("ascii")
+
+    def decrypt_search(self, token: str, *, max_age: int) -> str | None:
+        """The term, or None when the token is older than ``max_age`` seconds or not ours."""
+        try:
+            return self._search_fernet.decrypt(token.encode("ascii"), ttl=max_age).decode()
+        except (InvalidToken, UnicodeError):
+            return None
 
     def phone_digest(self, phone: str) -> str:
         """Keyed digest of a normalised phone, for an exact look-up (its own key: a phone is guessable)."""

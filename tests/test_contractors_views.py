@@ -331,3 +331,75 @@ def test_the_menu_marks_only_the_section_being_read(client, boss, company, path,
     page = client.get(path, follow_redirects=True).get_data(as_text=True)
     marked = re.findall(r'class="current" aria-current="page">([^<]+)</a>', page)
     assert marked == [current]
+
+
+# --- the roster export: the company's own register, full numbers, audited ------------------
+
+
+def test_the_roster_export_holds_only_the_crews_own_current_records_and_is_audited_each_time(
+    client, f, db_session, boss, company, crew, union, rival
+):
+    import csv
+    import io
+
+    import openpyxl
+
+    from projectunion.models import AuditEvent
+    from tests.factories import ROSTER_HEADER, id_number
+
+    number = id_number(seq=1, birth=dt.date(1985, 3, 4))  # 工人1, on the crew's roster with 13800000001
+    f.enroll(union, id_number=number, name="工人1", phone="13900000111", trade="木工")  # entered by the union
+    rival_user, _other, rival_crew = rival
+    rosters.import_roster(
+        db_session, rival_user, rival_crew, text_file([person(1, phone="13700000001")]), dry_run=False
+    )
+    (left,) = [m for m in crews.current_members(db_session, crew) if m.worker.name == "工人2"]
+    crews.remove_member(db_session, boss, left, left_on=dt.date(2024, 4, 1))
+    other_crew = crews.create_crew(db_session, boss, company, name="木工二班", created_on=dt.date(2024, 1, 1))
+    rosters.import_roster(db_session, boss, other_crew, text_file([person(3)]), dry_run=False)
+
+    (ours,) = [m for m in crews.current_members(db_session, crew) if m.worker.name == "工人1"]
+    assert ours.worker.phone == "13900000111"  # the shared record now holds the union's phone
+    assert "13700000001" in [m.phone for m in crews.current_members(db_session, rival_crew)]
+    sign_in(client, boss)
+    exported = client.get(f"/crews/{crew.id}/roster.csv")
+    assert exported.status_code == 200 and exported.headers["Cache-Control"] == "no-store"
+    body = exported.get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    # the crew's own record: its phone and trade, not the union's; nobody who left, nobody of another crew
+    assert rows == [ROSTER_HEADER, ["工人1", number + "\t", "13800000001\t", "钢筋工", "2024-03-01"]]
+    for elsewhere in ("13900000111", "13700000001", "木工", "1985-03-04", union.name, "工人2", "工人3"):
+        assert elsewhere not in body
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(f"/crews/{crew.id}/roster.xlsx").data)).active
+    assert [[c.value for c in row][:4] for row in sheet.iter_rows(min_row=2)] == [
+        ["工人1", number, "13800000001", "钢筋工"]
+    ]
+    assert sheet.max_column == len(ROSTER_HEADER)
+
+    audited = db_session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "export_roster").order_by(AuditEvent.id)
+    ).all()
+    assert [(e.actor_id, e.object_type, e.object_id, e.data) for e in audited] == [
+        (boss.id, "crews", crew.id, {"rows": 1, "format": "csv"}),
+        (boss.id, "crews", crew.id, {"rows": 1, "format": "xlsx"}),
+    ]
+    assert all(number not in str(e.data) and "13800000001" not in str(e.data) for e in audited)
+    # the pages the company reads keep the number masked
+    assert number not in client.get(f"/crews/{crew.id}").get_data(as_text=True)
+    assert number not in client.get(f"/contractors/{company.id}/workers").get_data(as_text=True)
+    found = client.post("/workers/", data={"q": "工人1"}, follow_redirects=True)
+    assert "工人1" in text(found) and number not in found.get_data(as_text=True)
+    (worker_page,) = set(re.findall(r'href="(/workers/\d+)"', found.get_data(as_text=True)))
+    assert number not in client.get(worker_page).get_data(as_text=True)
+
+
+def test_another_companys_contractor_cannot_export_the_roster(client, db_session, crew, rival):
+    from projectunion.models import AuditEvent
+
+    rival_user, *_ = rival
+    sign_in(client, rival_user)
+    for kind in ("csv", "xlsx"):
+        assert client.get(f"/crews/{crew.id}/roster.{kind}").status_code == 404
+    assert not db_session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "export_roster", AuditEvent.object_id == crew.id)
+    ).all()

@@ -123,3 +123,58 @@ def test_every_anonymisation_is_audited_without_the_name_and_runs_once(runner, d
     assert [e.object_id for e in audited] == sorted([history["chair"], history["gone"]])
     assert all("李四" not in str(e.data) for e in audited)
     assert "Anonymised: 0 people" in runner.invoke(args=["retention", "run"]).output
+
+
+# --- after the anonymisation: the pages that would show the number ----------------------------------
+
+
+@pytest.fixture
+def anonymised(runner, db_session, history, monkeypatch):
+    _freeze(monkeypatch, D(2024, 7, 1))
+    assert "Anonymised: 2 people" in runner.invoke(args=["retention", "run"]).output
+    db_session.expire_all()
+    return db_session.get(Worker, history["gone"])
+
+
+def _reveals(session) -> int:
+    return session.scalar(
+        sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "reveal_id_number")
+    )
+
+
+def test_revealing_the_number_of_an_anonymised_worker_says_when_it_was_anonymised(client, f, db_session, anonymised):
+    from tests.views_support import sign_in, text
+
+    sign_in(client, f.admin)
+    shown = client.get(f"/workers/{anonymised.id}")
+    assert shown.status_code == 200
+    assert "This person’s data was anonymised on Jul 1, 2024" in text(shown)
+    assert f"/workers/{anonymised.id}/reveal" not in shown.get_data(as_text=True)  # nothing left to reveal
+    answer = client.post(f"/workers/{anonymised.id}/reveal", data={"reason": "核对"})
+    assert answer.status_code == 410
+    assert "This person’s data was anonymised on Jul 1, 2024" in text(answer)
+    assert _reveals(db_session) == 0  # nothing was revealed, so nothing is recorded as revealed
+
+
+def test_the_api_answers_an_anonymised_worker_with_the_day_and_no_number(as_user, f, db_session, anonymised):
+    answer = as_user(f.admin).get(f"/workers/{anonymised.id}")
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    body = answer.get_json()
+    assert body["name"] == retention.ANONYMISED_NAME and body["anonymised_on"] == "2024-07-01"
+    assert body["id_number_masked"] is None and body["phone"] is None and body["birth_date"] is None
+    assert _reveals(db_session) == 0
+
+
+def test_the_data_report_for_an_anonymised_number_says_nothing_is_held_under_it(
+    client, runner, f, db_session, history, anonymised
+):
+    from tests.views_support import sign_in, text
+
+    number = history["numbers"]["gone"]
+    sign_in(client, f.admin)
+    page = client.post("/admin/data-report", data={"id_number": number})
+    assert page.status_code == 200
+    assert "Nobody with this ID number is held" in text(page) and "anonymised under the retention rule" in text(page)
+    result = runner.invoke(args=["workers", "report"], input=number + "\n")
+    assert "Traceback" not in result.output and "anonymised" in result.output
+    assert _reveals(db_session) == 0

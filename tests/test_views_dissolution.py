@@ -400,7 +400,7 @@ def test_a_large_union_lists_members_only_after_a_search(
     sign_in(client, officer)
     page = text(client.get(f"/unions/{dissolving.id}/dissolve"))
     assert "Decide for this member" not in page
-    assert "Find the member by name, the last digits of the ID number, or the phone." in page
+    assert "Find the member by name, the last digits or the full ID number, or the phone." in page
     name = db_session.get(Membership, active_ids(db_session, dissolving)[0]).worker.name
     found = text(
         client.post(

@@ -61,12 +61,14 @@ def test_roster_search_by_name_last_id_digits_and_phone(client, f, union, office
     sign_in(client, officer)
 
     def found(q: str) -> set[str]:
-        page = text(client.get(f"/unions/{union.id}", query_string={"q": q}))
+        page = text(client.post(f"/unions/{union.id}", data={"q": q}, follow_redirects=True))
         return {n for n in ("张三", "李四", "王五") if n in page}
 
-    last4 = id_number(seq=123, birth=dt.date(1980, 1, 1))[-4:]
+    number = id_number(seq=123, birth=dt.date(1980, 1, 1))
     assert found("张") == {"张三"}
-    assert found(last4) == {"张三"}
+    assert found(number[-4:]) == {"张三"}
+    assert found(number) == {"张三"}  # the full number, by its keyed digest
+    assert found(number[:-1] + ("0" if number[-1] != "0" else "1")) == set()  # a wrong check digit finds no one
     assert found("139 1234 5678") == {"张三"}  # the whole phone (stored encrypted, found by its digest)
     assert found("137 0000") == set()
     assert found("nobody") == set()

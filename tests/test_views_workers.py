@@ -119,4 +119,4 @@ def test_worker_outside_scope_is_404(client, f, history):
     worker, *_ = history
     sign_in(client, f.user("union_staff", jurisdiction=f.place("371003")))
     assert client.get(f"/workers/{worker.id}").status_code == 404
-    assert "张伟" not in text(client.get("/workers/?q=张"))
+    assert "张伟" not in text(client.post("/workers/", data={"q": "张"}, follow_redirects=True))

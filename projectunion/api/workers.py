@@ -18,7 +18,7 @@ from projectunion.i18n import _l
 from projectunion.models import Membership, User
 from projectunion.models import Worker as WorkerRow
 from projectunion.realname import PROVINCES, RealNameError, parse_id_number
-from projectunion.services import workers
+from projectunion.services import retention, workers
 from projectunion.workers.queries import crew_contacts
 
 MaskedIdNumber = Text(18, example="41**************3X")
@@ -38,7 +38,15 @@ class WorkerMembership(Answer):
 class Worker(Answer, json_schema_extra=described(_l("One real person; the full ID number is never answered."))):
     id: Id
     name: Text(50)
-    id_number_masked: MaskedIdNumber = Field(validation_alias="id_masked")
+    id_number_masked: MaskedIdNumber | None = Field(
+        validation_alias="id_masked", description=_l("Null once the person's data was anonymised.")
+    )
+    anonymised_on: Date | None = Field(
+        description=_l(
+            "The day the person's data was anonymised under the retention rule (name, ID number and phone"
+            " are no longer held); null while it is held."
+        )
+    )
     gender: Choice(("M", "F"))
     birth_year: int = Field(description=_l("Year of birth, from the ID number."))
     birth_date: Date | None = Field(
@@ -104,10 +112,13 @@ def as_seen_by(session: so.Session, actor: User, worker: WorkerRow) -> Facts:
     if company is not None:
         history = [m for m in history if m.contractor_id == company]
         phone, trade = crew_contacts(session, [worker.id], company).get(worker.id, (None, None))
+    anonymised = retention.is_anonymised(worker)
     return Facts(
         worker,
+        id_masked=None if anonymised else worker.id_masked,
+        anonymised_on=retention.anonymised_on(session, worker) if anonymised else None,
         birth_year=worker.birth_date.year,
-        birth_date=worker.birth_date if may_reveal else None,
+        birth_date=worker.birth_date if may_reveal and not anonymised else None,  # anonymised: the year only
         memberships=history,
         phone=phone,
         trade=trade,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from projectunion.dates import city_tz
 from projectunion.models import (
     AuditEvent,
     CrewMember,
@@ -48,6 +49,28 @@ def cutoff(today: dt.date, years: int) -> dt.date:
 
 def is_anonymised(worker: Worker) -> bool:
     return worker.id_digest.startswith(DIGEST_PREFIX)
+
+
+def anonymised_on(session: so.Session, worker: Worker) -> dt.date | None:
+    """The day the worker was anonymised (the run's day; a run before it was recorded: the audit's date)."""
+    if not is_anonymised(worker):
+        return None
+    event = session.scalars(
+        sa.select(AuditEvent)
+        .where(
+            AuditEvent.action == "anonymise_worker",
+            AuditEvent.object_type == "workers",
+            AuditEvent.object_id == worker.id,
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    if event is None:
+        return None
+    if isinstance(on := (event.data or {}).get("on"), str):
+        return dt.date.fromisoformat(on)
+    moment = event.at if event.at.tzinfo else event.at.replace(tzinfo=dt.UTC)
+    return moment.astimezone(city_tz()).date()
 
 
 def _due(cut: dt.date) -> sa.Select:
@@ -126,7 +149,7 @@ def anonymise_due(session: so.Session, actor, *, today: dt.date, years: int, dry
             execution_options={"synchronize_session": False},
         )
         actor_id = getattr(actor, "id", None)
-        data = {"rule": "dissolved_union_retention", "years": years, "cutoff": cut.isoformat()}
+        data = {"rule": "dissolved_union_retention", "years": years, "cutoff": cut.isoformat(), "on": today.isoformat()}
         session.add_all(
             AuditEvent(actor_id=actor_id, action="anonymise_worker", object_type="workers", object_id=i, data=data)
             for i in ids

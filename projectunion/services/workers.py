@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 
 from projectunion import permissions
 from projectunion.dates import today
-from projectunion.exceptions import ValidationError
+from projectunion.exceptions import Anonymised, ValidationError
 from projectunion.i18n import _l
 from projectunion.models import Worker
 from projectunion.protection import protector
@@ -21,6 +21,7 @@ from projectunion.realname import (
     normalize_phone,
     parse_id_number,
 )
+from projectunion.services import retention
 from projectunion.services.transaction import audit, unit_of_work
 
 
@@ -129,9 +130,12 @@ def mask_name(name: str) -> str:
 
 
 def reveal_id_number(session: so.Session, actor, worker: Worker, reason: str = "") -> str:
-    """The full ID number, for those allowed; every reveal is audited."""
+    """The full ID number, for those allowed; every reveal is audited. An anonymised person's number
+    is no longer held: refused with the day it was anonymised, and nothing is recorded as revealed."""
     permissions.require_visible(actor, worker, session)
     permissions.require(permissions.can_reveal_id(actor, worker, session))
+    if retention.is_anonymised(worker) or not worker.id_encrypted:
+        raise Anonymised(retention.anonymised_on(session, worker))
     with unit_of_work(session):
         audit(session, actor, "reveal_id_number", worker, reason=reason)
     return protector().decrypt(worker.id_encrypted)

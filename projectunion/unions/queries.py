@@ -9,7 +9,7 @@ import sqlalchemy.orm as so
 
 from projectunion.models import Membership, Union, Worker
 from projectunion.protection import protector
-from projectunion.realname import RealNameError, normalize_phone
+from projectunion.realname import RealNameError, normalize_phone, parse_id_number
 
 TABS = {
     "active": ("active",),
@@ -19,15 +19,23 @@ TABS = {
 }
 
 _ID_TAIL = re.compile(r"[0-9]{1,3}[0-9X]?")
+_FULL_ID = re.compile(r"[0-9]{17}[0-9X]")
 _DIGITS = re.compile(r"(?:\+?86)?[0-9]{5,11}")
 
 
 def worker_search(q: str | None) -> sa.ColumnElement[bool] | None:
-    """Name contains; or the last ID digits (1–4, X allowed); or the whole phone number."""
+    """Name contains; or the last ID digits (1–4, X allowed); or the whole phone number; or the
+    full ID number (by its keyed digest: the number itself is stored only encrypted)."""
     text = (q or "").strip()
     if not text:
         return None
     compact = re.sub(r"[\s-]", "", text).upper()
+    if _FULL_ID.fullmatch(compact):
+        try:
+            number = parse_id_number(compact).number
+        except RealNameError:
+            return sa.false()
+        return Worker.id_digest == protector().digest(number)
     if _ID_TAIL.fullmatch(compact):
         return Worker.id_last4.endswith(compact)
     if _DIGITS.fullmatch(compact):

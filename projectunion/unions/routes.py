@@ -7,7 +7,7 @@ import sqlalchemy.orm as so
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from projectunion import diagrams, labels, lifecycle, permissions, scopes
+from projectunion import diagrams, labels, lifecycle, permissions, scopes, searches
 from projectunion.db import get_session
 from projectunion.exceptions import AlreadyMember, DomainError
 from projectunion.forms import EventForm, jurisdiction_choices, open_union_choices, place_choices
@@ -123,16 +123,22 @@ def new():
 # The union page ---------------------------------------------------------------
 
 
-@bp.get("/unions/<int:union_id>")
+@bp.route("/unions/<int:union_id>", methods=["GET", "POST"])
 def show(union_id: int):
+    """The union and its roster; the roster search is POSTed and the address carries only its key."""
     session = get_session()
     union = visible_or_404(get_or_404(Union, union_id))
     counts = queries.counts(session, union)
     default_tab = "ended" if union.state == "dissolved" and not counts["active"] else "active"
-    tab = request.args.get("tab", default_tab)
+    tab = (request.form if request.method == "POST" else request.args).get("tab", default_tab)
     if tab not in queries.TABS:
         tab = default_tab
-    q = request.args.get("q", "").strip()
+    here = {"union_id": union.id, "tab": tab, "_anchor": "roster"}
+    if request.method == "POST":
+        return searches.posted("unions.show", **here)
+    q, moved = searches.term("unions.show", **here)
+    if moved is not None:
+        return moved
     page = paginate(queries.roster(union, tab, q))
     can_manage = permissions.can_manage_union(current_user, union) and union.state != "dissolved"
     # Only what the machine would accept from this user now: a refused button is never shown;
@@ -150,6 +156,7 @@ def show(union_id: int):
         counts=counts,
         tab=tab,
         q=q,
+        search_key=request.args.get(searches.PARAM) if q else None,
         page=page,
         can_manage=can_manage,
         enrollment_open=union.state in ENROLLMENT_OPEN,

@@ -18,9 +18,3 @@ class RevealForm(FlaskForm):
         [optional(), max_length(200)],
         description=_l("Recorded in the audit log with your name and the time."),
     )
-
-
-class SearchForm(FlaskForm):
-    """Sent by POST: a full ID number or phone typed here never appears in an address or a log."""
-
-    q = StringField(_l("Search"), [optional(), max_length(60)])

@@ -5,61 +5,33 @@ import sqlalchemy.orm as so
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from projectunion import permissions, scopes
+from projectunion import permissions, scopes, searches
 from projectunion.dates import today
 from projectunion.db import get_session
-from projectunion.exceptions import DomainError
+from projectunion.exceptions import Anonymised, DomainError
 from projectunion.i18n import _
 from projectunion.models import Membership, Worker
-from projectunion.realname import RealNameError, age_on, normalize_phone, parse_id_number
+from projectunion.realname import age_on
+from projectunion.services import retention
 from projectunion.services import workers as worker_service
 from projectunion.unions.queries import worker_search
-from projectunion.web import apply_errors, flash_done, get_or_404, paginate, visible_or_404
+from projectunion.web import apply_errors, describe, flash_done, get_or_404, paginate, visible_or_404
 from projectunion.workers import bp, queries
-from projectunion.workers.forms import ContactForm, RevealForm, SearchForm
-
-
-def _private_term(q: str) -> bool:
-    """A full ID number or a whole phone: searched only through POST, so no access log holds it."""
-    try:
-        parse_id_number(q)
-    except RealNameError:
-        pass
-    else:
-        return True
-    try:
-        return normalize_phone(q) is not None
-    except RealNameError:
-        return False
+from projectunion.workers.forms import ContactForm, RevealForm
 
 
 @bp.route("/", methods=["GET", "POST"])
 def index():
-    """The workers in scope; a name or the last ID digits by GET, a full ID number or phone by POST."""
+    """The workers in scope; the search is POSTed and the address carries only its key."""
     session = get_session()
     if request.method == "POST":
-        form = SearchForm()
-        q = (form.q.data or "").strip() if form.validate() else ""
-        if not _private_term(q):
-            return redirect(url_for("workers.index", q=q or None))
-    else:
-        q = request.args.get("q", "").strip()
-        if _private_term(q):
-            flash(
-                _("Search for a full ID number or phone with the search box: it is not sent in the address."), "error"
-            )
-            return redirect(url_for("workers.index"))
+        return searches.posted("workers.index")
+    q, moved = searches.term("workers.index")
+    if moved is not None:
+        return moved
     query = sa.select(Worker).where(scopes.visible_workers(current_user, Worker.id)).order_by(Worker.id.desc())
-    if q:
-        try:
-            number = parse_id_number(q).number
-        except RealNameError:
-            number = None
-        if number is not None:
-            exact = worker_service.find_by_id_number(session, number)
-            query = query.where(Worker.id == (exact.id if exact else 0))
-        else:
-            query = query.where(worker_search(q))
+    if (condition := worker_search(q)) is not None:
+        query = query.where(condition)
     page = paginate(query)
     current = {
         m.worker_id: m
@@ -81,7 +53,8 @@ def index():
 def _page(worker: Worker, revealed: str | None = None, reveal_form: RevealForm | None = None):
     """The worker's page as the user may see it: a contractor, its own crews' records only."""
     session = get_session()
-    may_reveal = permissions.can_reveal_id(current_user, worker, session)
+    anonymised = retention.is_anonymised(worker)
+    may_reveal = permissions.can_reveal_id(current_user, worker, session) and not anonymised
     company = permissions.worker_view_confined_to(current_user)
     history = queries.memberships(session, worker)
     crews = queries.crews(session, worker)
@@ -107,6 +80,8 @@ def _page(worker: Worker, revealed: str | None = None, reveal_form: RevealForm |
         can_edit=permissions.can_edit_workers(current_user, worker, session),
         revealed=revealed,
         reveal_form=reveal_form or RevealForm(),
+        anonymised=anonymised,
+        anonymised_on=retention.anonymised_on(session, worker) if anonymised else None,
     )
 
 
@@ -122,7 +97,11 @@ def reveal(worker_id: int):
     form = RevealForm()
     if not form.validate_on_submit():
         return _page(worker, reveal_form=form), 400
-    number = worker_service.reveal_id_number(get_session(), current_user, worker, reason=form.reason.data or "")
+    try:
+        number = worker_service.reveal_id_number(get_session(), current_user, worker, reason=form.reason.data or "")
+    except Anonymised as exc:
+        flash(describe(exc), "error")
+        return _page(worker), exc.status
     flash_done(_("The full ID number is shown below once. This was recorded in the audit log."))
     response = make_response(_page(worker, revealed=number))
     response.headers["Cache-Control"] = "no-store"  # the number must not stay in any cache

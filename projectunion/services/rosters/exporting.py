@@ -25,8 +25,16 @@ from projectunion.services.transaction import audit, unit_of_work
 COLUMN_WIDTHS = (14, 22, 15, 14, 12)
 
 
-def export_table(session: so.Session, actor: User, crew: Crew) -> tuple[list[str], list[list[Any]]]:
-    """The header and one row per current member, in the import's own format; audited."""
+def export_table(
+    session: so.Session, actor: User, crew: Crew, file_format: str = "csv"
+) -> tuple[list[str], list[list[Any]]]:
+    """The header and one row per current member, in the import's own format; audited.
+
+    Only what the crew's own records hold (see :func:`projectunion.permissions.can_export_roster`):
+    the name and full number the company registered, the phone and trade of its crew record (never
+    the phone or trade a union entered), the day the member joined the crew. The audit row says who,
+    which crew, how many rows and the format, never a number.
+    """
     permissions.require(crew_service.can_view_crew(actor, crew), private=True)
     permissions.require(permissions.can_export_roster(actor, crew))
     members = crew_service.current_members(session, crew)
@@ -38,16 +46,16 @@ def export_table(session: so.Session, actor: User, crew: Crew) -> tuple[list[str
         phone = m.phone  # the crew's own record
         rows.append([w.name, Text(p.decrypt(w.id_encrypted)), Text(phone) if phone else None, m.trade, m.joined_on])
     with unit_of_work(session):
-        audit(session, actor, "export_roster", crew, rows=len(members))
+        audit(session, actor, "export_roster", crew, rows=len(members), format=file_format)
     return header, rows
 
 
 def export_csv(session: so.Session, actor: User, crew: Crew) -> bytes:
-    return exports.csv_bytes(*export_table(session, actor, crew))
+    return exports.csv_bytes(*export_table(session, actor, crew, "csv"))
 
 
 def export_xlsx(session: so.Session, actor: User, crew: Crew) -> bytes:
-    header, rows = export_table(session, actor, crew)
+    header, rows = export_table(session, actor, crew, "xlsx")
     return exports.xlsx_bytes(header, rows, crew.name, widths=COLUMN_WIDTHS)
 
 
