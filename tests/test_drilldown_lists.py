@@ -111,6 +111,8 @@ def sort_value(name: str, text: str, survey: bool = False):
         return (PROJECT_STATES if survey else UNION_STATES).index(text)
     if name == "union_state":
         return UNION_STATES.index(text)
+    if re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}, \d{4}", text):  # a date as an English page shows it
+        return dt.datetime.strptime(text, "%b %d, %Y").date()
     return text
 
 
@@ -235,6 +237,18 @@ def test_a_header_link_keeps_the_filters_and_starts_from_the_first_page(client, 
         "metric": "new_members", "jurisdiction": "371002", "from": "2024-01-01",
         "to": "2024-12-31", "as_of": "2025-01-31", "sort": "trade", "dir": "asc",
     }  # fmt: skip
+
+
+def test_list_dates_read_as_the_language_shows_dates_and_exports_stay_iso(client, f, city):
+    sign_in(client, f.user("city_staff"), locale="zh_Hans_CN")
+    page = get_list(client, f"/dashboard/list?metric=new_members&sort=date&dir=asc&{PERIOD}")
+    (day_column,) = [label for label in page.rows[0] if "入会" in label]
+    first = page.rows[0][day_column][0]
+    assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", first), first
+    exported = client.get(f"/dashboard/list.csv?metric=new_members&sort=date&dir=asc&{PERIOD}")
+    rows = list(csv.reader(io.StringIO(exported.get_data().decode("utf-8-sig"))))
+    year, month, day = (int(n) for n in re.findall(r"\d+", first))
+    assert rows[1][-1] == dt.date(year, month, day).isoformat()
 
 
 def test_exports_follow_the_order_of_the_page(client, f, city):

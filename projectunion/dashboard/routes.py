@@ -19,7 +19,7 @@ from projectunion.dashboard import bp, lists
 from projectunion.dashboard.charts import BLUE, RED, Point, Series, bars, trend
 from projectunion.db import get_session
 from projectunion.exceptions import PermissionDenied, ValidationError
-from projectunion.i18n import _, _l
+from projectunion.i18n import _, _l, display_date
 from projectunion.models import Jurisdiction
 
 FILTERS = ("jurisdiction", "from", "to", "as_of")
@@ -110,7 +110,8 @@ def read_filters() -> Filters:
 
 
 def cell(value: Any) -> str:
-    """A number as people read it (money with two decimals); "—" where a total does not apply."""
+    """A number or a date as people read it (money with two decimals, dates in the language's display
+    format; the exports keep ISO dates); "—" where a total does not apply."""
     if value is None:
         return "—"
     if isinstance(value, Decimal):
@@ -120,7 +121,7 @@ def cell(value: Any) -> str:
     if isinstance(value, int):
         return format_decimal(value, format="#,##0")
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return display_date(value)
     return str(value)
 
 
