@@ -275,11 +275,14 @@ def _currently_in_scope(session: so.Session, user: User, worker: Worker) -> bool
 
 def can_edit_workers(user: User, worker: Worker | None = None, session: so.Session | None = None) -> bool:
     """Contact details and trade: the union side, except read-only city staff; for one ``worker``,
-    only where the worker is a member (or applies) now. A contractor never edits the shared record."""
+    only where the worker is a member (or applies) now. A contractor never edits the shared record, and
+    nobody edits the record of a person anonymised under the retention rule."""
     if user.role not in UNION_EDITORS:
         return False
     if worker is None:
         return True
+    if worker.anonymised:
+        return False
     assert session is not None
     return _currently_in_scope(session, user, worker)
 

@@ -156,6 +156,18 @@ def test_revealing_the_number_of_an_anonymised_worker_says_when_it_was_anonymise
     assert _reveals(db_session) == 0  # nothing was revealed, so nothing is recorded as revealed
 
 
+def test_nobody_edits_the_contact_details_of_an_anonymised_worker(client, f, db_session, anonymised):
+    from tests.views_support import sign_in
+
+    sign_in(client, f.admin)
+    shown = client.get(f"/workers/{anonymised.id}").get_data(as_text=True)
+    assert f"/workers/{anonymised.id}/contact" not in shown
+    answer = client.post(f"/workers/{anonymised.id}/contact", data={"phone": "13800000000", "trade": "木工"})
+    assert answer.status_code == 403
+    db_session.expire_all()
+    assert db_session.get(Worker, anonymised.id).phone is None
+
+
 def test_the_api_answers_an_anonymised_worker_with_the_day_and_no_number(as_user, f, db_session, anonymised):
     answer = as_user(f.admin).get(f"/workers/{anonymised.id}")
     assert answer.status_code == 200, answer.get_data(as_text=True)

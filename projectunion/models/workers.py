@@ -12,6 +12,10 @@ from projectunion.models._columns import Timestamp, choice, utcnow
 if TYPE_CHECKING:
     from projectunion.models.memberships import Membership
 
+#: The digest of a worker anonymised under the retention rule begins so (a random value follows):
+#: the old number no longer leads to the record.
+ANONYMISED_DIGEST_PREFIX = "anonymised:"
+
 
 class Worker(Base):
     """One real person, once in the whole system, keyed by the resident ID number.
@@ -62,6 +66,11 @@ class Worker(Base):
 
         for column, stored in protector().phone_columns(value).items():
             setattr(self, column, stored)
+
+    @property
+    def anonymised(self) -> bool:
+        """Whether the person's name, number and phone were removed under the retention rule."""
+        return self.id_digest.startswith(ANONYMISED_DIGEST_PREFIX)
 
     def __repr__(self) -> str:
         return f"<Worker {self.id} {self.id_masked}>"

@@ -32,10 +32,11 @@ from projectunion.models import (
     Worker,
 )
 from projectunion.models.wage_cases import wage_case_workers
+from projectunion.models.workers import ANONYMISED_DIGEST_PREFIX
 from projectunion.services.transaction import unit_of_work
 
 ANONYMISED_NAME = "已匿名"
-DIGEST_PREFIX = "anonymised:"
+DIGEST_PREFIX = ANONYMISED_DIGEST_PREFIX
 YEARS_KEY, YEARS_DEFAULT = "RETENTION_YEARS", 5
 
 
@@ -48,7 +49,7 @@ def cutoff(today: dt.date, years: int) -> dt.date:
 
 
 def is_anonymised(worker: Worker) -> bool:
-    return worker.id_digest.startswith(DIGEST_PREFIX)
+    return worker.anonymised
 
 
 def anonymised_on(session: so.Session, worker: Worker) -> dt.date | None:
