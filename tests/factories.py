@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import itertools
 
@@ -165,6 +166,50 @@ class Factories:
         first = [self.enroll(union, on=on) for _ in range(members)][0]
         self.fire(union, "found", on=on, chair_membership_id=first.id)
         return union
+
+    def bulk_members(self, union: Union, count: int, joined_on: dt.date = dt.date(2024, 3, 1)) -> None:
+        """Add ``count`` active members at once, in two bulk INSERTs (a big roster's set-up, not the
+        behaviour under test: no history rows, placeholder ID ciphertexts)."""
+        stamp = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+        first = self.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Worker.id), 0)))
+        self.session.execute(
+            Worker.__table__.insert(),
+            [
+                {
+                    "id_digest": hashlib.sha256(f"bulk-{union.id}-{i}".encode()).hexdigest(),
+                    "id_encrypted": "x",
+                    "id_masked": "411***********0000",
+                    "id_last4": f"{i % 10000:04d}",
+                    "name": f"工人{i}",
+                    "birth_date": dt.date(1980, 1, 1),
+                    "gender": "M",
+                    "region_code": "411502",
+                    "origin_province_code": "41",
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                }
+                for i in range(count)
+            ],
+        )
+        ids = self.session.scalars(sa.select(Worker.id).where(Worker.id > first)).all()
+        self.session.execute(
+            Membership.__table__.insert(),
+            [
+                {
+                    "worker_id": w,
+                    "union_id": union.id,
+                    "state": "active",
+                    "applied_on": joined_on,
+                    "joined_on": joined_on,
+                    "source": "officer",
+                    "consent": "paper",
+                    "wants_transfer": False,
+                    "created_at": stamp,
+                }
+                for w in ids
+            ],
+        )
+        self.session.commit()
 
     def contractor(self, name: str = "威海建工集团", kind: str = "general") -> Contractor:
         n = next(self._n)
