@@ -27,6 +27,9 @@ def id_number(region: str = "411502", birth: dt.date = dt.date(1985, 3, 4), seq:
     return first17 + "10X98765432"[total % 11]
 
 
+#: An ID number whose check character is wrong (the 7th valid one, its last character changed).
+BAD_CHECK = id_number(seq=7)[:-1] + ("0" if id_number(seq=7)[-1] != "0" else "1")
+
 #: A roster file's header as clerks write it.
 ROSTER_HEADER = ["姓名", "身份证号", "手机号", "工种", "进场日期"]
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from projectunion.services.rosters import safety
-from tests.test_rosters import person, xlsx
+from tests.factories import roster_person, roster_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_GROWTH_KB = 100 * 1024
@@ -253,7 +253,7 @@ def test_hostile_spreadsheets_are_refused_in_bounded_memory(tmp_path, make, file
 
 def test_an_ordinary_roster_reads_in_the_same_child(tmp_path):
     """The measurement itself: a real roster is read there, so the refusals above are not an artefact."""
-    answer = read_in_a_child(tmp_path, xlsx([person(n) for n in range(1, 1000)]), "roster.xlsx")
+    answer = read_in_a_child(tmp_path, roster_xlsx([roster_person(n) for n in range(1, 1000)]), "roster.xlsx")
     assert answer["rows"] == 1000
     assert answer["growth_kb"] < MAX_GROWTH_KB
 
