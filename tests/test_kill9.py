@@ -1,8 +1,11 @@
 """A process killed with SIGKILL in the middle of a roster import or of a dissolution leaves all of it
 or none of it, and a database that is intact (issue 12, "Faults").
 
-Real processes, killed at increasing delays until one finishes, on a database of their own: a SQLite
-file, or a fresh PostgreSQL database when TEST_DATABASE_URL is set.
+Real processes, killed again and again until one finishes: the roster import (the ``projectunion
+roster import`` command) at growing delays, the dissolution (the service the wizard calls, in
+tests/kill9_dissolve.py) at each of its write statements in turn and at its commit, so that no step
+is skipped however fast the machine is. Each test has a database of its own: a SQLite file, or a
+fresh PostgreSQL database when TEST_DATABASE_URL is set.
 """
 
 from __future__ import annotations
