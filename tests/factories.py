@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import itertools
 
@@ -25,6 +26,9 @@ def id_number(region: str = "411502", birth: dt.date = dt.date(1985, 3, 4), seq:
     total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
     return first17 + "10X98765432"[total % 11]
 
+
+#: An ID number whose check character is wrong (the 7th valid one, its last character changed).
+BAD_CHECK = id_number(seq=7)[:-1] + ("0" if id_number(seq=7)[-1] != "0" else "1")
 
 #: A roster file's header as clerks write it.
 ROSTER_HEADER = ["姓名", "身份证号", "手机号", "工种", "进场日期"]
@@ -57,6 +61,26 @@ def roster_xlsx(rows, header=ROSTER_HEADER, title=None) -> bytes:
     sheet.append(header)
     for row in rows:
         sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def roster_xls(*sheets, header=ROSTER_HEADER) -> bytes:
+    """An old binary workbook (BIFF8) with a sheet per list of rows, each under ``header``; a dict of
+    {(row, column): value} instead of a list places single cells."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    for number, rows in enumerate(sheets or ([],), start=1):
+        sheet = book.add_sheet(f"Sheet{number}")
+        cells = (
+            rows
+            if isinstance(rows, dict)
+            else {(r, c): value for r, row in enumerate([header, *rows]) for c, value in enumerate(row)}
+        )
+        for (row, column), value in cells.items():
+            sheet.write(row, column, value)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -165,6 +189,50 @@ class Factories:
         first = [self.enroll(union, on=on) for _ in range(members)][0]
         self.fire(union, "found", on=on, chair_membership_id=first.id)
         return union
+
+    def bulk_members(self, union: Union, count: int, joined_on: dt.date = dt.date(2024, 3, 1)) -> None:
+        """Add ``count`` active members at once, in two bulk INSERTs (a big roster's set-up, not the
+        behaviour under test: no history rows, placeholder ID ciphertexts)."""
+        stamp = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+        first = self.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Worker.id), 0)))
+        self.session.execute(
+            Worker.__table__.insert(),
+            [
+                {
+                    "id_digest": hashlib.sha256(f"bulk-{union.id}-{i}".encode()).hexdigest(),
+                    "id_encrypted": "x",
+                    "id_masked": "411***********0000",
+                    "id_last4": f"{i % 10000:04d}",
+                    "name": f"工人{i}",
+                    "birth_date": dt.date(1980, 1, 1),
+                    "gender": "M",
+                    "region_code": "411502",
+                    "origin_province_code": "41",
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                }
+                for i in range(count)
+            ],
+        )
+        ids = self.session.scalars(sa.select(Worker.id).where(Worker.id > first)).all()
+        self.session.execute(
+            Membership.__table__.insert(),
+            [
+                {
+                    "worker_id": w,
+                    "union_id": union.id,
+                    "state": "active",
+                    "applied_on": joined_on,
+                    "joined_on": joined_on,
+                    "source": "officer",
+                    "consent": "paper",
+                    "wants_transfer": False,
+                    "created_at": stamp,
+                }
+                for w in ids
+            ],
+        )
+        self.session.commit()
 
     def contractor(self, name: str = "威海建工集团", kind: str = "general") -> Contractor:
         n = next(self._n)

@@ -7,8 +7,7 @@ from flask_babel import force_locale
 
 from projectunion.exceptions import NotFound, PermissionDenied, ValidationError
 from projectunion.services import contractors, crews, memberships, rosters
-from tests.factories import uscc
-from tests.test_rosters import person, text_file
+from tests.factories import roster_csv, roster_person, uscc
 
 
 def test_register_a_contractor_with_a_valid_code(f, db_session):
@@ -80,8 +79,10 @@ def test_workers_status_shows_own_workers_only(f, db_session):
     me, them = f.user("contractor", contractor=mine), f.user("contractor", contractor=theirs)
     my_crew = crews.create_crew(db_session, me, mine, name="木工班")
     their_crew = crews.create_crew(db_session, them, theirs, name="木工班")
-    rosters.import_roster(db_session, me, my_crew, text_file([person(1), person(2), person(3)]), dry_run=False)
-    rosters.import_roster(db_session, them, their_crew, text_file([person(4)]), dry_run=False)
+    rosters.import_roster(
+        db_session, me, my_crew, roster_csv([roster_person(1), roster_person(2), roster_person(3)]), dry_run=False
+    )
+    rosters.import_roster(db_session, them, their_crew, roster_csv([roster_person(4)]), dry_run=False)
     union = f.started_union()
     from tests.factories import id_number
 

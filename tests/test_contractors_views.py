@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from projectunion.dates import today
 from projectunion.models import Contractor, Crew, Membership, SiteEntry
 from projectunion.services import crews, rosters, site_entries
-from tests.factories import uscc
-from tests.test_rosters import person, text_file
+from tests.factories import roster_csv, roster_person, uscc
 from tests.views_support import field_errors, flashes, sign_in, text
 
 ENTERED = dt.date(2024, 3, 5)
@@ -26,7 +25,7 @@ def company(f):
 @pytest.fixture
 def crew(db_session, boss, company):
     crew = crews.create_crew(db_session, boss, company, name="钢筋一班", created_on=dt.date(2024, 1, 1))
-    rosters.import_roster(db_session, boss, crew, text_file([person(1), person(2)]), dry_run=False)
+    rosters.import_roster(db_session, boss, crew, roster_csv([roster_person(1), roster_person(2)]), dry_run=False)
     return crew
 
 
@@ -35,7 +34,7 @@ def rival(f, db_session):
     other = f.contractor("别家劳务")
     user = f.user("contractor", contractor=other)
     crew = crews.create_crew(db_session, user, other, name="木工班", created_on=dt.date(2024, 1, 1))
-    rosters.import_roster(db_session, user, crew, text_file([person(7, "别家工人")]), dry_run=False)
+    rosters.import_roster(db_session, user, crew, roster_csv([roster_person(7, "别家工人")]), dry_run=False)
     return user, other, crew
 
 
@@ -170,7 +169,7 @@ def test_create_rename_lead_and_close_a_crew(client, db_session, boss, company):
     crew = db_session.scalars(sa.select(Crew).where(Crew.name == "架子班")).one()
     duplicate = client.post(f"/contractors/{company.id}/crews/new", data={"name": "架子班"})
     assert any("already has a crew with this name" in e for e in field_errors(duplicate))
-    rosters.import_roster(db_session, boss, crew, text_file([person(3)]), dry_run=False)
+    rosters.import_roster(db_session, boss, crew, roster_csv([roster_person(3)]), dry_run=False)
     member = crews.current_members(db_session, crew)[0]
     client.post(f"/crews/{crew.id}/rename", data={"name": "架子二班"})
     response = client.post(
@@ -351,12 +350,12 @@ def test_the_roster_export_holds_only_the_crews_own_current_records_and_is_audit
     f.enroll(union, id_number=number, name="工人1", phone="13900000111", trade="木工")  # entered by the union
     rival_user, _other, rival_crew = rival
     rosters.import_roster(
-        db_session, rival_user, rival_crew, text_file([person(1, phone="13700000001")]), dry_run=False
+        db_session, rival_user, rival_crew, roster_csv([roster_person(1, phone="13700000001")]), dry_run=False
     )
     (left,) = [m for m in crews.current_members(db_session, crew) if m.worker.name == "工人2"]
     crews.remove_member(db_session, boss, left, left_on=dt.date(2024, 4, 1))
     other_crew = crews.create_crew(db_session, boss, company, name="木工二班", created_on=dt.date(2024, 1, 1))
-    rosters.import_roster(db_session, boss, other_crew, text_file([person(3)]), dry_run=False)
+    rosters.import_roster(db_session, boss, other_crew, roster_csv([roster_person(3)]), dry_run=False)
 
     (ours,) = [m for m in crews.current_members(db_session, crew) if m.worker.name == "工人1"]
     assert ours.worker.phone == "13900000111"  # the shared record now holds the union's phone

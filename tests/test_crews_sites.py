@@ -11,8 +11,7 @@ from projectunion.dates import today
 from projectunion.exceptions import AlreadyMember, Conflict, NotFound, PermissionDenied, ValidationError
 from projectunion.models import Membership
 from projectunion.services import crews, memberships, rosters, site_entries
-from tests.factories import id_number
-from tests.test_rosters import person, text_file
+from tests.factories import id_number, roster_csv, roster_person
 
 ENTERED = dt.date(2024, 3, 5)
 
@@ -20,7 +19,9 @@ ENTERED = dt.date(2024, 3, 5)
 @pytest.fixture
 def crew(db_session, boss, company):
     crew = crews.create_crew(db_session, boss, company, name="钢筋一班", created_on=dt.date(2024, 1, 1))
-    rosters.import_roster(db_session, boss, crew, text_file([person(1), person(2), person(3)]), dry_run=False)
+    rosters.import_roster(
+        db_session, boss, crew, roster_csv([roster_person(1), roster_person(2), roster_person(3)]), dry_run=False
+    )
     return crew
 
 
@@ -154,7 +155,7 @@ def test_one_bad_decision_changes_nothing(f, db_session, boss, crew, union, offi
 def test_workers_still_on_the_site_with_another_crew_are_not_asked_about(f, db_session, boss, crew, union, officer):
     entry, ids = _enrolled_crew_on_site(db_session, officer, boss, crew, union)
     second = crews.create_crew(db_session, boss, crew.contractor, name="收尾班", created_on=dt.date(2024, 1, 1))
-    rosters.import_roster(db_session, boss, second, text_file([person(1)]), dry_run=False)
+    rosters.import_roster(db_session, boss, second, roster_csv([roster_person(1)]), dry_run=False)
     site_entries.enter_site(db_session, boss, union.project, crew=second, entered_on=dt.date(2024, 9, 1))
     site_entries.exit_site(db_session, boss, entry, exited_on=dt.date(2024, 9, 30))
     [pending] = site_entries.pending_exit_decisions(db_session, officer, union)

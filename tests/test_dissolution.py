@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from decimal import Decimal
 
 import pytest
@@ -12,52 +11,11 @@ from flask_babel import force_locale
 
 from projectunion.exceptions import InvalidTransition, ValidationError
 from projectunion.lifecycle import union as union_lifecycle
-from projectunion.models import Membership, StateChange, Union, WageCase, Worker
+from projectunion.models import Membership, StateChange, Union, WageCase
 from projectunion.services import memberships, wage_cases
 
 DAY = dt.date(2024, 3, 1)
 END = dt.date(2025, 6, 30)
-
-
-def bulk_members(session, union: Union, count: int, joined_on: dt.date = DAY) -> None:
-    """Set up a big roster quickly (the set-up, not the behaviour under test)."""
-    workers = Worker.__table__
-    rows = [
-        {
-            "id_digest": hashlib.sha256(f"bulk-{union.id}-{i}".encode()).hexdigest(),
-            "id_encrypted": "x",
-            "id_masked": "411***********0000",
-            "id_last4": f"{i % 10000:04d}",
-            "name": f"工人{i}",
-            "birth_date": dt.date(1980, 1, 1),
-            "gender": "M",
-            "region_code": "411502",
-            "origin_province_code": "41",
-            "created_at": dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
-            "updated_at": dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
-        }
-        for i in range(count)
-    ]
-    session.execute(workers.insert(), rows)
-    ids = session.scalars(sa.select(Worker.id).where(Worker.name.like("工人%"), Worker.id_encrypted == "x")).all()
-    session.execute(
-        Membership.__table__.insert(),
-        [
-            {
-                "worker_id": w,
-                "union_id": union.id,
-                "state": "active",
-                "applied_on": joined_on,
-                "joined_on": joined_on,
-                "source": "officer",
-                "consent": "paper",
-                "wants_transfer": False,
-                "created_at": dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
-            }
-            for w in ids
-        ],
-    )
-    session.commit()
 
 
 def completed_union(f, members: int = 3) -> Union:
@@ -133,7 +91,7 @@ def test_dissolve_refused_with_pending_applications(f, db_session):
 def test_dissolve_hands_2000_members_on_in_one_step(f, db_session):
     regional = f.regional_union()
     union = completed_union(f, members=1)
-    bulk_members(db_session, union, 2000)
+    f.bulk_members(union, 2000)
     old_ids = set(db_session.scalars(sa.select(Membership.id).where(Membership.union_id == union.id)))
     assert len(old_ids) == 2001
 
@@ -217,7 +175,7 @@ def test_dissolution_date_before_a_member_joined_is_refused(f):
 def test_crash_half_way_through_dissolution_leaves_everything_as_it_was(f, db_session, monkeypatch):
     regional = f.regional_union()
     union = completed_union(f, members=1)
-    bulk_members(db_session, union, 50)
+    f.bulk_members(union, 50)
 
     def crash(u):
         raise RuntimeError("disk full")

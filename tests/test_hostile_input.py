@@ -8,7 +8,7 @@ import io
 import pytest
 
 from projectunion.services import crews
-from tests.test_rosters import person, xlsx
+from tests.factories import roster_person, roster_xlsx
 from tests.views_support import sign_in
 
 PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -74,12 +74,12 @@ def test_html_in_a_roster_cell_is_shown_as_text_in_the_preview(client, db_sessio
     boss = f.user("contractor", contractor=company)
     crew = crews.create_crew(db_session, boss, company, name="钢筋一班", created_on=dt.date(2024, 1, 1))
     sign_in(client, boss)
-    row = person(1)
+    row = roster_person(1)
     row[4] = PAYLOAD  # the site-entry date column
-    bad_name = person(2, name=PAYLOAD)
+    bad_name = roster_person(2, name=PAYLOAD)
     response = client.post(
         f"/crews/{crew.id}/roster",
-        data={"file": (io.BytesIO(xlsx([row, bad_name])), "roster.xlsx")},
+        data={"file": (io.BytesIO(roster_xlsx([row, bad_name])), "roster.xlsx")},
         content_type="multipart/form-data",
     )
     assert response.status_code == 200

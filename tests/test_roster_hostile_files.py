@@ -22,7 +22,7 @@ import pytest
 from flask_babel import force_locale
 
 from projectunion.services.rosters import safety
-from tests.test_rosters import person, xls, xlsx
+from tests.factories import roster_person, roster_xls, roster_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_GROWTH_KB = 100 * 1024
@@ -217,11 +217,11 @@ def declare(first_row, rows_end, first_column, columns_end):
 
 def xls_declared_dimension() -> bytes:
     """A two-cell sheet whose DIMENSIONS claims the whole BIFF8 grid, 65,536 x 256."""
-    return patch_records(xls(HEADER_CELLS), declare(0, 65_536, 0, 256))
+    return patch_records(roster_xls(HEADER_CELLS), declare(0, 65_536, 0, 256))
 
 
 def xls_declared_four_billion_rows() -> bytes:
-    return patch_records(xls(HEADER_CELLS), declare(0, 2**32 - 1, 0, 256))
+    return patch_records(roster_xls(HEADER_CELLS), declare(0, 2**32 - 1, 0, 256))
 
 
 def xls_far_cell() -> bytes:
@@ -232,13 +232,13 @@ def xls_far_cell() -> bytes:
             return kind, struct.pack("<HHH", 1, 0, 2) + body[6:]
         return declare(0, 2, 0, 2)(kind, body)
 
-    return patch_records(xls({**HEADER_CELLS, (65_535, 255): 1}), hide)
+    return patch_records(roster_xls({**HEADER_CELLS, (65_535, 255): 1}), hide)
 
 
 def xls_string_count() -> bytes:
     """A string table announcing 2**31 - 1 texts (the reader makes room for them all first)."""
     return patch_records(
-        xls(HEADER_CELLS),
+        roster_xls(HEADER_CELLS),
         lambda kind, body: (kind, body[:4] + struct.pack("<i", 2**31 - 1) + body[8:]) if kind == SST else None,
     )
 
@@ -246,12 +246,12 @@ def xls_string_count() -> bytes:
 def xls_sheets_at_the_limit(sheets: int = 3) -> bytes:
     """Sheets each within the limits, each spanning A1:BZ30000: the reader lays them all out at once."""
     corner = {**HEADER_CELLS, (safety.MAX_SHEET_ROWS - 1, safety.MAX_SHEET_COLUMNS - 1): 1}
-    return xls(*[corner] * sheets)
+    return roster_xls(*[corner] * sheets)
 
 
 def xls_zeroed() -> bytes:
     """A compound file's header and nothing but zeros after it (the reader asks for 2 GiB)."""
-    return xls([person(1)])[:512] + bytes(8192)
+    return roster_xls([roster_person(1)])[:512] + bytes(8192)
 
 
 def read_in_a_child(tmp_path: Path, data: bytes, filename: str) -> dict:
@@ -337,13 +337,13 @@ def test_hostile_spreadsheets_are_refused_in_bounded_memory(tmp_path, make, file
 
 def test_an_ordinary_roster_reads_in_the_same_child(tmp_path):
     """The measurement itself: a real roster is read there, so the refusals above are not an artefact."""
-    answer = read_in_a_child(tmp_path, xlsx([person(n) for n in range(1, 1000)]), "roster.xlsx")
+    answer = read_in_a_child(tmp_path, roster_xlsx([roster_person(n) for n in range(1, 1000)]), "roster.xlsx")
     assert answer["rows"] == 1000
     assert answer["growth_kb"] < MAX_GROWTH_KB
 
 
 def test_an_ordinary_old_xls_roster_reads_in_the_same_child(tmp_path):
-    answer = read_in_a_child(tmp_path, xls([person(n) for n in range(1, 1000)]), "roster.xls")
+    answer = read_in_a_child(tmp_path, roster_xls([roster_person(n) for n in range(1, 1000)]), "roster.xls")
     assert answer["rows"] == 1000
     assert answer["growth_kb"] < MAX_GROWTH_KB
 
@@ -358,7 +358,7 @@ def test_an_ordinary_old_xls_roster_reads_in_the_same_child(tmp_path):
     ids=["BZ30000", "A30001", "CA2"],
 )
 def test_the_sheet_limit_of_an_old_xls_is_exactly_where_it_says(cell, refused):
-    data = xls({**HEADER_CELLS, cell: 1})
+    data = roster_xls({**HEADER_CELLS, cell: 1})
     if not refused:
         assert safety.check(data) == safety.XLS
         return
@@ -384,7 +384,7 @@ def with_directory_entry(data: bytes, name: str, kind: int) -> bytes:
 
 
 def test_an_old_xls_with_macros_or_a_password_is_refused_as_such():
-    plain = xls(HEADER_CELLS)
+    plain = roster_xls(HEADER_CELLS)
     assert safety.check(with_directory_entry(plain, "_VBA_PROJECT_CUR", 1)) == safety.XLSM
     password = "The workbook is password-protected: save it without a password."
     encrypted_xlsx = with_directory_entry(plain, "EncryptionInfo", 2)

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 from projectunion.models import CrewMember, Worker
 from projectunion.services import crews
+from tests.factories import BAD_CHECK, roster_csv, roster_person, roster_xls, roster_xlsx
 from tests.test_roster_hostile_files import xls_declared_dimension, xls_far_cell, xls_zeroed
-from tests.test_rosters import BAD_CHECK, person, text_file, xls, xlsx
 from tests.views_support import field_errors, flashes, sign_in, text
 
 
@@ -37,7 +37,7 @@ def count(session, model) -> int:
 
 def test_preview_lists_every_problem_by_row_and_column_and_saves_nothing(client, db_session, boss, crew):
     sign_in(client, boss)
-    data = xlsx([person(1), ["张三", BAD_CHECK, "12345", "", ""], person(2)])
+    data = roster_xlsx([roster_person(1), ["张三", BAD_CHECK, "12345", "", ""], roster_person(2)])
     preview = upload(client, crew, data)
     assert preview.status_code == 200
     page = text(preview)
@@ -50,7 +50,7 @@ def test_preview_lists_every_problem_by_row_and_column_and_saves_nothing(client,
 
 def test_the_preview_speaks_the_users_language(client, boss, crew):
     sign_in(client, boss, locale="zh_Hans_CN")
-    page = text(upload(client, crew, text_file([person(1), ["张三", BAD_CHECK, "", "", ""]]), "roster.csv"))
+    page = text(upload(client, crew, roster_csv([roster_person(1), ["张三", BAD_CHECK, "", "", ""]]), "roster.csv"))
     assert "检查花名册" in page
     assert "3 身份证号 (B) 身份证号校验位不符，可能有数字录入错误。" in page
     assert "导入：1 人加入，0 人更新，0 人离开" in page
@@ -58,7 +58,7 @@ def test_the_preview_speaks_the_users_language(client, boss, crew):
 
 def test_commit_imports_the_valid_rows_and_reimport_changes_nothing(client, db_session, boss, crew):
     sign_in(client, boss)
-    data = xlsx([person(1), ["张三", BAD_CHECK, "", "", ""], person(2)])
+    data = roster_xlsx([roster_person(1), ["张三", BAD_CHECK, "", "", ""], roster_person(2)])
     response = commit(client, crew, upload(client, crew, data))
     assert "Roster imported: 2 joined, 0 updated, 0 recorded as left, 1 rows with problems skipped." in flashes(
         response
@@ -87,8 +87,8 @@ def commit_form(preview) -> dict[str, str]:
 
 def test_a_one_row_upload_adds_the_new_hire_and_leaves_the_crew_intact(client, db_session, boss, crew):
     sign_in(client, boss)
-    commit(client, crew, upload(client, crew, text_file([person(n) for n in range(1, 9)]), "r.csv"))
-    preview = upload(client, crew, text_file([person(9, "新来的")]), "new-hire.csv")
+    commit(client, crew, upload(client, crew, roster_csv([roster_person(n) for n in range(1, 9)]), "r.csv"))
+    preview = upload(client, crew, roster_csv([roster_person(9, "新来的")]), "new-hire.csv")
     page = text(preview)
     assert "8 current members are not in this file and stay in the crew: this upload only adds and updates." in page
     assert "Will be recorded as left" not in page and "recorded as having left the crew" not in page
@@ -104,8 +104,10 @@ def test_a_one_row_upload_adds_the_new_hire_and_leaves_the_crew_intact(client, d
 
 def test_a_whole_crew_file_shows_who_will_leave_and_needs_the_count_confirmed(client, db_session, boss, crew):
     sign_in(client, boss)
-    commit(client, crew, upload(client, crew, text_file([person(1), person(2), person(3)]), "r.csv"))
-    preview = upload_whole_crew(client, crew, text_file([person(1, phone="13999999999")]))
+    commit(
+        client, crew, upload(client, crew, roster_csv([roster_person(1), roster_person(2), roster_person(3)]), "r.csv")
+    )
+    preview = upload_whole_crew(client, crew, roster_csv([roster_person(1, phone="13999999999")]))
     page = text(preview)
     assert "2 people are not in the file and will be recorded as having left the crew" in page
     assert "工人2" in page and "工人3" in page
@@ -129,10 +131,12 @@ def test_a_whole_crew_file_shows_who_will_leave_and_needs_the_count_confirmed(cl
 def test_a_confirmation_for_another_count_is_refused(client, db_session, boss, crew):
     """The file comes back with the confirmation: if it now leaves more people, the old "yes" does not count."""
     sign_in(client, boss)
-    commit(client, crew, upload(client, crew, text_file([person(1), person(2), person(3)]), "r.csv"))
-    preview = upload_whole_crew(client, crew, text_file([person(1), person(2)]))
+    commit(
+        client, crew, upload(client, crew, roster_csv([roster_person(1), roster_person(2), roster_person(3)]), "r.csv")
+    )
+    preview = upload_whole_crew(client, crew, roster_csv([roster_person(1), roster_person(2)]))
     forged = {**commit_form(preview), "confirm_left": "y"}
-    forged["content"] = base64.b64encode(text_file([person(1)])).decode()
+    forged["content"] = base64.b64encode(roster_csv([roster_person(1)])).decode()
     response = client.post(f"/crews/{crew.id}/roster/commit", data=forged)
     assert response.status_code == 400
     assert "2 people are not in the file" in text(response)
@@ -141,7 +145,7 @@ def test_a_confirmation_for_another_count_is_refused(client, db_session, boss, c
 
 def test_a_missing_column_blocks_the_import(client, boss, crew):
     sign_in(client, boss)
-    page = text(upload(client, crew, text_file([["张三", "138"]], header=["姓名", "电话"]), "r.csv"))
+    page = text(upload(client, crew, roster_csv([["张三", "138"]], header=["姓名", "电话"]), "r.csv"))
     assert "The file has no “ID number” column" in page
     assert "The file cannot be imported until the missing columns are added." in page
     assert "Import:" not in page
@@ -149,7 +153,7 @@ def test_a_missing_column_blocks_the_import(client, boss, crew):
 
 def test_a_file_with_the_wrong_headers_says_what_it_found_and_shows_no_empty_rows(client, boss, crew):
     sign_in(client, boss)
-    data = xlsx(
+    data = roster_xlsx(
         [["张三", "371002198503040012", "x"], ["李四", "371002198503040020", "y"]], header=["Worker", "Card", "Note"]
     )
     preview = upload(client, crew, data, "roster.xlsx")
@@ -188,7 +192,7 @@ def test_a_hostile_or_damaged_old_xls_is_refused_on_the_form(client, db_session,
 
 def test_an_old_xls_roster_is_previewed_and_imported(client, db_session, boss, crew):
     sign_in(client, boss)
-    preview = upload(client, crew, xls([person(1), person(2)]), "花名册.xls")
+    preview = upload(client, crew, roster_xls([roster_person(1), roster_person(2)]), "花名册.xls")
     assert "Import: 2 join, 0 updated, 0 leave" in text(preview)
     commit(client, crew, preview)
     assert count(db_session, CrewMember) == 2
@@ -196,7 +200,7 @@ def test_an_old_xls_roster_is_previewed_and_imported(client, db_session, boss, c
 
 def test_a_tampered_commit_is_checked_again(client, db_session, boss, crew):
     sign_in(client, boss)
-    forged = base64.b64encode(text_file([["张三", BAD_CHECK, "", "", ""]])).decode()
+    forged = base64.b64encode(roster_csv([["张三", BAD_CHECK, "", "", ""]])).decode()
     response = client.post(
         f"/crews/{crew.id}/roster/commit", data={"content": forged, "filename": "x.csv"}, follow_redirects=True
     )
@@ -207,7 +211,7 @@ def test_a_tampered_commit_is_checked_again(client, db_session, boss, crew):
 
 def test_export_downloads_the_import_format(client, db_session, boss, crew):
     sign_in(client, boss)
-    commit(client, crew, upload(client, crew, text_file([person(1)]), "r.csv"))
+    commit(client, crew, upload(client, crew, roster_csv([roster_person(1)]), "r.csv"))
     response = client.get(f"/crews/{crew.id}/roster.xlsx")
     assert response.headers["Content-Disposition"].startswith('attachment; filename="roster-')
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
@@ -222,7 +226,9 @@ def test_a_crew_whose_name_excel_refuses_as_a_sheet_name_still_exports(client, d
     """Excel refuses "/" in a sheet name: the sheet is named without it, and nothing else changes."""
     crew = crews.create_crew(db_session, boss, company, name="钢筋/木工班", created_on=dt.date(2024, 1, 1))
     sign_in(client, boss)
-    commit(client, crew, upload(client, crew, text_file([person(1), person(2, "阿依古丽·买买提")]), "r.csv"))
+    commit(
+        client, crew, upload(client, crew, roster_csv([roster_person(1), roster_person(2, "阿依古丽·买买提")]), "r.csv")
+    )
 
     response = client.get(f"/crews/{crew.id}/roster.xlsx")
     assert response.status_code == 200
@@ -230,8 +236,8 @@ def test_a_crew_whose_name_excel_refuses_as_a_sheet_name_still_exports(client, d
     assert sheet.title == "钢筋 木工班"
     assert [[c.value for c in row][:2] for row in sheet.iter_rows()] == [
         ["姓名", "身份证号"],
-        ["工人1", person(1)[1]],
-        ["阿依古丽·买买提", person(2)[1]],
+        ["工人1", roster_person(1)[1]],
+        ["阿依古丽·买买提", roster_person(2)[1]],
     ]
     assert sheet["B2"].data_type == "s"
 
@@ -240,8 +246,8 @@ def test_a_crew_whose_name_excel_refuses_as_a_sheet_name_still_exports(client, d
     lines = list(csv.reader(io.StringIO(csv_response.data.decode("utf-8-sig"))))
     assert [line[:2] for line in lines] == [
         ["姓名", "身份证号"],
-        ["工人1", person(1)[1] + "\t"],
-        ["阿依古丽·买买提", person(2)[1] + "\t"],
+        ["工人1", roster_person(1)[1] + "\t"],
+        ["阿依古丽·买买提", roster_person(2)[1] + "\t"],
     ]
     for data, name in ((response.data, "back.xlsx"), (csv_response.data, "back.csv")):
         assert "Nothing would change" in text(upload(client, crew, data, name))
@@ -279,9 +285,9 @@ def through_excel(data: bytes) -> bytes:
 
 def test_the_csv_export_survives_a_round_trip_through_excel(client, db_session, boss, crew):
     sign_in(client, boss)
-    commit(client, crew, upload(client, crew, text_file([person(1), person(2)]), "r.csv"))
+    commit(client, crew, upload(client, crew, roster_csv([roster_person(1), roster_person(2)]), "r.csv"))
     saved = through_excel(client.get(f"/crews/{crew.id}/roster.csv").data)
 
     ids = [line[1].strip() for line in csv.reader(io.StringIO(saved.decode("utf-8-sig")))][1:]
-    assert ids == [person(1)[1], person(2)[1]]  # all 18 characters, not 3.71002E+17
+    assert ids == [roster_person(1)[1], roster_person(2)[1]]  # all 18 characters, not 3.71002E+17
     assert "Nothing would change" in text(upload(client, crew, saved, "saved-by-excel.csv"))

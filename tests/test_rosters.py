@@ -10,7 +10,6 @@ import io
 import openpyxl
 import pytest
 import sqlalchemy as sa
-import xlwt
 from flask_babel import force_locale
 
 from projectunion.dates import today
@@ -18,54 +17,7 @@ from projectunion.exceptions import NotFound, PermissionDenied
 from projectunion.models import AuditEvent, CrewMember, Membership, Worker
 from projectunion.services import crews, rosters
 from projectunion.services.rosters import RosterFileError
-from tests.factories import id_number
-
-HEADER = ["姓名", "身份证号", "手机号", "工种", "进场日期"]
-
-
-def xlsx(rows, header=HEADER, title=None) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    if title:
-        sheet.append([title])
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def xls(*sheets, header=HEADER) -> bytes:
-    """An old binary workbook (BIFF8) with a sheet per list of rows, each under ``header``; a dict of
-    {(row, column): value} instead of a list places single cells."""
-    book = xlwt.Workbook(encoding="utf-8")
-    for number, rows in enumerate(sheets or ([],), start=1):
-        sheet = book.add_sheet(f"Sheet{number}")
-        cells = (
-            rows
-            if isinstance(rows, dict)
-            else {(r, c): value for r, row in enumerate([header, *rows]) for c, value in enumerate(row)}
-        )
-        for (row, column), value in cells.items():
-            sheet.write(row, column, value)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def text_file(rows, header=HEADER, encoding="utf-8", delimiter=",") -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode(encoding)
-
-
-def person(
-    n: int, name: str | None = None, *, birth=dt.date(1985, 3, 4), phone=None, trade="钢筋工", entered="2024-03-01"
-):
-    return [name or f"工人{n}", id_number(seq=n, birth=birth), phone or f"138{n:08d}", trade, entered]
+from tests.factories import BAD_CHECK, ROSTER_HEADER, id_number, roster_csv, roster_person, roster_xls, roster_xlsx
 
 
 def count(session, model, *where) -> int:
@@ -80,7 +32,7 @@ def members(session, crew):
 
 
 def test_preview_of_an_xlsx_roster_reports_what_would_happen_and_writes_nothing(db_session, boss, crew):
-    data = xlsx([person(1), person(2), person(3)])
+    data = roster_xlsx([roster_person(1), roster_person(2), roster_person(3)])
     result = rosters.import_roster(db_session, boss, crew, data, dry_run=True)
     assert result.as_dict() == {
         "rows": 3,
@@ -99,9 +51,9 @@ def test_preview_of_an_xlsx_roster_reports_what_would_happen_and_writes_nothing(
             "header_row": 1,
             "read": {
                 name: f"{header} ({letter})"
-                for name, header, letter in zip(rosters.FIELDS, HEADER, "ABCDE", strict=True)
+                for name, header, letter in zip(rosters.FIELDS, ROSTER_HEADER, "ABCDE", strict=True)
             },
-            "found": [f"{header} ({letter})" for header, letter in zip(HEADER, "ABCDE", strict=True)],
+            "found": [f"{header} ({letter})" for header, letter in zip(ROSTER_HEADER, "ABCDE", strict=True)],
             "ignored": [],
             "missing": [],
             "required": ["name", "id_number"],
@@ -118,15 +70,15 @@ def test_preview_of_an_xlsx_roster_reports_what_would_happen_and_writes_nothing(
     ids=["utf8", "utf8-bom", "gb18030", "utf16-bom"],
 )
 def test_csv_rosters_in_every_encoding_read_the_same_chinese_names(db_session, boss, crew, encoding, prefix):
-    rows = [person(1, "张三"), person(2, "阿依古丽·买买提"), person(3, "欧阳娜娜")]
-    data = prefix + text_file(rows, encoding=encoding, delimiter="\t" if encoding == "utf-16" else ",")
+    rows = [roster_person(1, "张三"), roster_person(2, "阿依古丽·买买提"), roster_person(3, "欧阳娜娜")]
+    data = prefix + roster_csv(rows, encoding=encoding, delimiter="\t" if encoding == "utf-16" else ",")
     result = rosters.import_roster(db_session, boss, crew, data, dry_run=False)
     assert result.errors == []
     assert sorted(members(db_session, crew)) == sorted(["张三", "阿依古丽·买买提", "欧阳娜娜"])
 
 
 def test_gb18030_is_detected_even_when_it_looks_nothing_like_utf8():
-    data = text_file([["王𠮷", "x", "", "", ""]], encoding="gb18030")
+    data = roster_csv([["王𠮷", "x", "", "", ""]], encoding="gb18030")
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
     assert "王𠮷" in rosters.decode_text(data)
@@ -139,7 +91,7 @@ def test_english_headers_variants_title_rows_extra_columns_and_blank_rows(db_ses
         [None, None, None, None, None, None, None],
         [2, "李四", id_number(seq=2), "+86 138-0000-0002", "", "2024/3/2", ""],
     ]
-    data = xlsx(rows, header=header, title="威海项目 钢筋班 花名册")
+    data = roster_xlsx(rows, header=header, title="威海项目 钢筋班 花名册")
     result = rosters.import_roster(db_session, boss, crew, data, dry_run=False)
     assert result.errors == []
     assert [r.row for r in result.rows] == [3, 5]
@@ -160,26 +112,24 @@ def test_english_headers_variants_title_rows_extra_columns_and_blank_rows(db_ses
     ],
 )
 def test_common_header_variants(db_session, boss, crew, header):
-    result = rosters.import_roster(db_session, boss, crew, text_file([person(1)], header=header), dry_run=True)
+    result = rosters.import_roster(db_session, boss, crew, roster_csv([roster_person(1)], header=header), dry_run=True)
     assert (result.valid, result.errors) == (1, [])
 
 
 def test_dates_in_the_usual_spellings(db_session, boss, crew):
     spellings = ["2024-03-01", "2024/3/1", "2024.03.01", "2024年3月1日", "20240301", "2024-03-01 08:00:00"]
-    rows = [person(i, entered=s) for i, s in enumerate(spellings, start=1)]
-    result = rosters.import_roster(db_session, boss, crew, text_file(rows), dry_run=True)
+    rows = [roster_person(i, entered=s) for i, s in enumerate(spellings, start=1)]
+    result = rosters.import_roster(db_session, boss, crew, roster_csv(rows), dry_run=True)
     assert result.errors == []
     assert {r.entered_on for r in result.rows} == {dt.date(2024, 3, 1)}
 
 
 def test_a_missing_entry_date_means_today(db_session, boss, crew):
-    result = rosters.import_roster(db_session, boss, crew, text_file([person(1, entered="")]), dry_run=True)
+    result = rosters.import_roster(db_session, boss, crew, roster_csv([roster_person(1, entered="")]), dry_run=True)
     assert result.rows[0].entered_on == today()
 
 
 # --- row errors -------------------------------------------------------------------
-
-BAD_CHECK = id_number(seq=7)[:-1] + ("0" if id_number(seq=7)[-1] != "0" else "1")
 
 
 def _impossible_birth_date() -> str:
@@ -226,7 +176,7 @@ def _impossible_birth_date() -> str:
 def test_each_row_error_is_reported_by_row_and_column_and_the_good_rows_still_import(
     db_session, boss, crew, cells, column, code
 ):
-    data = text_file([person(1), cells, person(2)])
+    data = roster_csv([roster_person(1), cells, roster_person(2)])
     result = rosters.import_roster(db_session, boss, crew, data, dry_run=False)
     assert [(e.row, e.column, e.code) for e in result.errors] == [(3, column, code)]
     assert str(result.errors[0].message)
@@ -236,7 +186,7 @@ def test_each_row_error_is_reported_by_row_and_column_and_the_good_rows_still_im
 
 def test_a_numeric_id_cell_in_excel_must_be_text_and_is_never_fixed(db_session, boss, crew):
     number = id_number(seq=4)
-    data = xlsx([["张三", int(number[:17] + "0"), "13800000001", "", ""], person(2)])
+    data = roster_xlsx([["张三", int(number[:17] + "0"), "13800000001", "", ""], roster_person(2)])
     result = rosters.import_roster(db_session, boss, crew, data, dry_run=False)
     assert [(e.row, e.column, e.code) for e in result.errors] == [(2, "id_number", "id_not_text")]
     with force_locale("en"):
@@ -245,7 +195,7 @@ def test_a_numeric_id_cell_in_excel_must_be_text_and_is_never_fixed(db_session, 
 
 
 def test_duplicate_id_inside_the_file_points_at_the_first_row(db_session, boss, crew):
-    data = text_file([person(1), person(2), person(1, "张三")])
+    data = roster_csv([roster_person(1), roster_person(2), roster_person(1, "张三")])
     result = rosters.import_roster(db_session, boss, crew, data, dry_run=True)
     assert [(e.row, e.column, e.code) for e in result.errors] == [(4, "id_number", "duplicate_id")]
     assert "2" in str(result.errors[0].message)
@@ -254,14 +204,14 @@ def test_duplicate_id_inside_the_file_points_at_the_first_row(db_session, boss, 
 def test_id_known_in_the_system_under_another_name(f, db_session, boss, crew):
     union = f.started_union()
     f.enroll(union, id_number=id_number(seq=5), name="王五")
-    result = rosters.import_roster(db_session, boss, crew, text_file([person(5, "王六")]), dry_run=False)
+    result = rosters.import_roster(db_session, boss, crew, roster_csv([roster_person(5, "王六")]), dry_run=False)
     assert [(e.row, e.column, e.code) for e in result.errors] == [(2, "name", "id_other_name")]
     assert "王*" in str(result.errors[0].message)
     assert members(db_session, crew) == {}
 
 
 def test_missing_required_columns_block_the_whole_file(db_session, boss, crew):
-    data = text_file([["张三", "13800000001"]], header=["姓名", "电话"])
+    data = roster_csv([["张三", "13800000001"]], header=["姓名", "电话"])
     result = rosters.import_roster(db_session, boss, crew, data, dry_run=False)
     assert [(e.row, e.column, e.code) for e in result.errors] == [(1, "id_number", "missing_column")]
     assert (result.valid, result.committed) == (0, False)
@@ -284,7 +234,7 @@ def test_unreadable_files_are_refused_as_a_whole(db_session, boss, crew, data, c
 
 
 def test_an_old_xls_roster_imports_like_an_xlsx(db_session, boss, crew):
-    data = xls([person(1), person(2, "张三", phone="13900000002")])
+    data = roster_xls([roster_person(1), roster_person(2, "张三", phone="13900000002")])
     result = rosters.import_roster(db_session, boss, crew, data, dry_run=False, filename="花名册.xls")
     assert (result.committed, result.created, result.errors) == (True, 2, [])
     assert members(db_session, crew)["张三"].joined_on == dt.date(2024, 3, 1)
@@ -296,20 +246,20 @@ NOT_READABLE = "The file is not a readable spreadsheet (XLSX, XLS, ODS) or CSV t
 @pytest.mark.parametrize(
     "data, filename, code, message",
     [
-        (xls([person(1)])[:2048], "roster.xls", "unreadable_file", NOT_READABLE),
-        (xls([person(1)])[:512] + bytes(4096), "roster.xls", "unreadable_file", NOT_READABLE),
-        (xlsx([person(1)])[:-200], "roster.xlsx", "unreadable_file", NOT_READABLE),
+        (roster_xls([roster_person(1)])[:2048], "roster.xls", "unreadable_file", NOT_READABLE),
+        (roster_xls([roster_person(1)])[:512] + bytes(4096), "roster.xls", "unreadable_file", NOT_READABLE),
+        (roster_xlsx([roster_person(1)])[:-200], "roster.xlsx", "unreadable_file", NOT_READABLE),
         ("姓名,身份证号\n张三,1\n".encode(), "roster.xlsx", "unreadable_file", NOT_READABLE),
         ("<table><tr><td>姓名</td></tr></table>".encode(), "roster.xls", "unreadable_file", NOT_READABLE),
         (
-            xlsx([person(1)]),
+            roster_xlsx([roster_person(1)]),
             "roster.csv",
             "wrong_extension",
             "The file is called “roster.csv” but holds an Excel workbook (XLSX): save it again in the format its "
             "name says.",
         ),
         (
-            xls([person(1)]),
+            roster_xls([roster_person(1)]),
             "roster.xlsx",
             "wrong_extension",
             "The file is called “roster.xlsx” but holds an old Excel workbook (XLS): save it again in the format its "
@@ -338,7 +288,9 @@ def test_a_damaged_or_misnamed_file_says_what_it_is(db_session, boss, crew, data
 
 def test_commit_registers_workers_in_the_crew_and_never_makes_them_members(f, db_session, boss, crew):
     f.started_union()
-    result = rosters.import_roster(db_session, boss, crew, xlsx([person(1), person(2)]), dry_run=False)
+    result = rosters.import_roster(
+        db_session, boss, crew, roster_xlsx([roster_person(1), roster_person(2)]), dry_run=False
+    )
     assert (result.committed, result.created, result.new_workers) == (True, 2, 2)
     assert count(db_session, Membership) == 0
     worker = members(db_session, crew)["工人1"].worker
@@ -350,14 +302,14 @@ def test_commit_registers_workers_in_the_crew_and_never_makes_them_members(f, db
 
 
 def test_a_crash_mid_commit_leaves_no_half_roster(f, db_session, boss, crew, monkeypatch):
-    rosters.import_roster(db_session, boss, crew, text_file([person(1, phone="13800000001")]), dry_run=False)
+    rosters.import_roster(db_session, boss, crew, roster_csv([roster_person(1, phone="13800000001")]), dry_run=False)
     before = (count(db_session, Worker), count(db_session, CrewMember), count(db_session, AuditEvent))
 
     def crash(session, values):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(rosters.importing, "_insert_members", crash)
-    data = text_file([person(1, phone="13900000009"), person(2), person(3)])
+    data = roster_csv([roster_person(1, phone="13900000009"), roster_person(2), roster_person(3)])
     with pytest.raises(RuntimeError):
         rosters.import_roster(db_session, boss, crew, data, dry_run=False)
     db_session.expire_all()
@@ -366,7 +318,7 @@ def test_a_crash_mid_commit_leaves_no_half_roster(f, db_session, boss, crew, mon
 
 
 def test_reimporting_the_same_file_changes_nothing(db_session, boss, crew):
-    data = xlsx([person(1), person(2), person(3)])
+    data = roster_xlsx([roster_person(1), roster_person(2), roster_person(3)])
     rosters.import_roster(db_session, boss, crew, data, dry_run=False)
     snapshot = [(m.id, m.worker_id, m.joined_on, m.left_on) for m in crews.member_history(db_session, crew)]
     audits = count(db_session, AuditEvent)
@@ -377,10 +329,12 @@ def test_reimporting_the_same_file_changes_nothing(db_session, boss, crew):
 
 
 def test_an_updated_roster_updates_phones_and_trades_and_records_who_left(db_session, boss, crew):
-    rosters.import_roster(db_session, boss, crew, text_file([person(1), person(2), person(3)]), dry_run=False)
+    rosters.import_roster(
+        db_session, boss, crew, roster_csv([roster_person(1), roster_person(2), roster_person(3)]), dry_run=False
+    )
     leader = members(db_session, crew)["工人3"].worker
     crews.set_leader(db_session, boss, crew, leader.id)
-    updated = text_file([person(1, phone="13999999999"), person(2, trade="架子工"), person(4)])
+    updated = roster_csv([roster_person(1, phone="13999999999"), roster_person(2, trade="架子工"), roster_person(4)])
     assert rosters.import_roster(db_session, boss, crew, updated, dry_run=True).leaving == []
     preview = rosters.import_roster(db_session, boss, crew, updated, dry_run=True, whole_crew=True)
     assert [name for _, name, _ in preview.leaving] == ["工人3"]
@@ -399,30 +353,34 @@ def test_an_updated_roster_updates_phones_and_trades_and_records_who_left(db_ses
 
 
 def test_someone_who_comes_back_gets_a_new_period_and_the_old_one_is_kept(db_session, boss, crew):
-    rosters.import_roster(db_session, boss, crew, text_file([person(1), person(2)]), dry_run=False)
+    rosters.import_roster(db_session, boss, crew, roster_csv([roster_person(1), roster_person(2)]), dry_run=False)
     rosters.import_roster(
-        db_session, boss, crew, text_file([person(1)]), dry_run=False, whole_crew=True, confirm_left=1
+        db_session, boss, crew, roster_csv([roster_person(1)]), dry_run=False, whole_crew=True, confirm_left=1
     )
     rosters.import_roster(
-        db_session, boss, crew, text_file([person(1), person(2, entered=today().isoformat())]), dry_run=False
+        db_session,
+        boss,
+        crew,
+        roster_csv([roster_person(1), roster_person(2, entered=today().isoformat())]),
+        dry_run=False,
     )
     periods = [(m.joined_on, m.left_on) for m in crews.member_history(db_session, crew) if m.worker.name == "工人2"]
     assert periods == [(today(), None), (dt.date(2024, 3, 1), today())]
 
 
 def test_leavers_are_not_guessed_when_an_id_number_is_unreadable(db_session, boss, crew):
-    rosters.import_roster(db_session, boss, crew, text_file([person(1), person(2)]), dry_run=False)
+    rosters.import_roster(db_session, boss, crew, roster_csv([roster_person(1), roster_person(2)]), dry_run=False)
     result = rosters.import_roster(
-        db_session, boss, crew, text_file([person(1), ["工人2", BAD_CHECK, "", "", ""]]), dry_run=False
+        db_session, boss, crew, roster_csv([roster_person(1), ["工人2", BAD_CHECK, "", "", ""]]), dry_run=False
     )
     assert result.leavers_unknown and result.left == 0
     assert sorted(members(db_session, crew)) == ["工人1", "工人2"]
 
 
 def test_a_row_with_a_bad_phone_keeps_its_worker_in_the_crew(db_session, boss, crew):
-    rosters.import_roster(db_session, boss, crew, text_file([person(1), person(2)]), dry_run=False)
+    rosters.import_roster(db_session, boss, crew, roster_csv([roster_person(1), roster_person(2)]), dry_run=False)
     result = rosters.import_roster(
-        db_session, boss, crew, text_file([person(1), person(2, phone="123")]), dry_run=False
+        db_session, boss, crew, roster_csv([roster_person(1), roster_person(2, phone="123")]), dry_run=False
     )
     assert (result.left, result.updated) == (0, 0)
     assert sorted(members(db_session, crew)) == ["工人1", "工人2"]
@@ -433,8 +391,12 @@ def test_a_row_with_a_bad_phone_keeps_its_worker_in_the_crew(db_session, boss, c
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_export_round_trip_changes_nothing(db_session, boss, crew, kind):
-    rows = [person(1, "张三"), person(2, "阿依古丽·买买提", trade="=HYPERLINK(1)"), person(3, trade="")]
-    rosters.import_roster(db_session, boss, crew, text_file(rows), dry_run=False)
+    rows = [
+        roster_person(1, "张三"),
+        roster_person(2, "阿依古丽·买买提", trade="=HYPERLINK(1)"),
+        roster_person(3, trade=""),
+    ]
+    rosters.import_roster(db_session, boss, crew, roster_csv(rows), dry_run=False)
     exported = getattr(rosters, f"export_{kind}")(db_session, boss, crew)
     again = rosters.import_roster(db_session, boss, crew, exported, dry_run=False)
     assert again.errors == []
@@ -443,20 +405,20 @@ def test_export_round_trip_changes_nothing(db_session, boss, crew, kind):
 
 
 def test_csv_export_has_a_bom_the_import_headers_and_no_formula(db_session, boss, crew):
-    rosters.import_roster(db_session, boss, crew, text_file([person(1, trade="@SUM(A1)")]), dry_run=False)
+    rosters.import_roster(db_session, boss, crew, roster_csv([roster_person(1, trade="@SUM(A1)")]), dry_run=False)
     data = rosters.export_csv(db_session, boss, crew)
     assert data.startswith(b"\xef\xbb\xbf")
     lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert lines[0] == HEADER
+    assert lines[0] == ROSTER_HEADER
     # ID number and phone end with a tab, so that Excel keeps them as text (the import strips it)
     assert lines[1] == ["工人1", id_number(seq=1) + "\t", "13800000001\t", "'@SUM(A1)", "2024-03-01"]
 
 
 def test_xlsx_export_keeps_id_numbers_as_text(db_session, boss, crew):
-    rosters.import_roster(db_session, boss, crew, text_file([person(1)]), dry_run=False)
+    rosters.import_roster(db_session, boss, crew, roster_csv([roster_person(1)]), dry_run=False)
     book = openpyxl.load_workbook(io.BytesIO(rosters.export_xlsx(db_session, boss, crew)))
     sheet = book.active
-    assert [c.value for c in sheet[1]] == HEADER
+    assert [c.value for c in sheet[1]] == ROSTER_HEADER
     assert sheet["B2"].value == id_number(seq=1)
     assert sheet["B2"].data_type == "s" and sheet["B2"].number_format == "@"
     assert sheet["E2"].value.date() == dt.date(2024, 3, 1)
@@ -476,7 +438,7 @@ def test_every_export_is_audited(db_session, boss, crew):
 def test_another_contractor_cannot_import_or_export_the_roster(f, db_session, crew):
     other = f.user("contractor", contractor=f.contractor("别家劳务"))
     with pytest.raises(NotFound):
-        rosters.import_roster(db_session, other, crew, text_file([person(1)]), dry_run=True)
+        rosters.import_roster(db_session, other, crew, roster_csv([roster_person(1)]), dry_run=True)
     with pytest.raises(NotFound):
         rosters.export_csv(db_session, other, crew)
 
@@ -486,14 +448,14 @@ def test_union_officers_read_crews_but_never_export_full_id_numbers(f, db_sessio
     with pytest.raises(PermissionDenied):
         rosters.export_xlsx(db_session, officer, crew)
     with pytest.raises(PermissionDenied):
-        rosters.import_roster(db_session, officer, crew, text_file([person(1)]), dry_run=True)
+        rosters.import_roster(db_session, officer, crew, roster_csv([roster_person(1)]), dry_run=True)
 
 
 def test_command_line_previews_then_commits_a_roster(runner, db_session, boss, crew, tmp_path):
-    good, bad = person(901), person(902)
+    good, bad = roster_person(901), roster_person(902)
     bad[1] = bad[1][:-1] + ("0" if bad[1][-1] != "0" else "1")  # wrong check character
     path = tmp_path / "roster.csv"
-    path.write_bytes(text_file([good, bad]))
+    path.write_bytes(roster_csv([good, bad]))
 
     preview = runner.invoke(args=["roster", "import", str(crew.id), str(path), "--user", boss.username])
     assert preview.exit_code == 2, preview.output
@@ -509,7 +471,7 @@ def test_command_line_previews_then_commits_a_roster(runner, db_session, boss, c
 
 def test_command_line_refuses_someone_elses_crew(runner, f, crew, tmp_path):
     path = tmp_path / "roster.csv"
-    path.write_bytes(text_file([person(903)]))
+    path.write_bytes(roster_csv([roster_person(903)]))
     stranger = f.user("contractor", contractor=f.contractor())
     result = runner.invoke(args=["roster", "import", str(crew.id), str(path), "--user", stranger.username])
     assert result.exit_code not in (0, 2)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from projectunion.models import Project, SiteEntry, User
 from projectunion.services import crews, rosters, site_entries
-from tests.test_rosters import person, text_file
+from tests.factories import roster_csv, roster_person
 from tests.views_support import field_errors, flashes, sign_in, text
 
 ENTERED = dt.date(2024, 3, 5)
@@ -115,7 +115,9 @@ def site(f, db_session):
     ours, theirs = f.contractor("威海建工"), f.contractor("别家劳务")
     boss, rival = f.user("contractor", contractor=ours), f.user("contractor", contractor=theirs)
     crew = crews.create_crew(db_session, boss, ours, name="钢筋一班", created_on=dt.date(2024, 1, 1))
-    rosters.import_roster(db_session, boss, crew, text_file([person(1), person(2), person(3)]), dry_run=False)
+    rosters.import_roster(
+        db_session, boss, crew, roster_csv([roster_person(1), roster_person(2), roster_person(3)]), dry_run=False
+    )
     other = crews.create_crew(db_session, rival, theirs, name="木工班", created_on=dt.date(2024, 1, 1))
     gone = crews.create_crew(db_session, rival, theirs, name="瓦工班", created_on=dt.date(2024, 1, 1))
     site_entries.enter_site(db_session, rival, union.project, crew=other, entered_on=ENTERED)

@@ -6,6 +6,8 @@ decide who may do what (404 out of scope, 403 read-only).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -15,6 +17,7 @@ from projectunion.contractors.forms import CompanyForm, CrewForm
 from projectunion.db import get_session
 from projectunion.exceptions import DomainError
 from projectunion.i18n import _
+from projectunion.models import Contractor
 from projectunion.services import contractors, crews
 from projectunion.web import apply_errors
 
@@ -32,21 +35,28 @@ def index():
     )
 
 
-@bp.route("/contractors/new", methods=["GET", "POST"])
-def register():
-    permissions.require(permissions.can_register_contractor(current_user))
-    form = CompanyForm()
+def _company_form(company: Contractor | None, save: Callable[..., Contractor], done: str):
+    """The register and edit pages: one form, saved through ``save``; then the company's page."""
+    form = CompanyForm(obj=company)
     if form.validate_on_submit():
         try:
-            company = contractors.register_contractor(
-                get_session(), current_user, name=form.name.data, uscc=form.uscc.data, kind=form.kind.data
-            )
+            saved = save(name=form.name.data, uscc=form.uscc.data, kind=form.kind.data)
         except DomainError as exc:
             apply_errors(form, exc)
         else:
-            flash(_("Company registered."), "success")
-            return redirect(url_for(".company", contractor_id=company.id))
-    return render_template("contractors/company_form.html", form=form, company=None)
+            flash(done, "success")
+            return redirect(url_for(".company", contractor_id=saved.id))
+    return render_template("contractors/company_form.html", form=form, company=company)
+
+
+@bp.route("/contractors/new", methods=["GET", "POST"])
+def register():
+    permissions.require(permissions.can_register_contractor(current_user))
+    return _company_form(
+        None,
+        lambda **values: contractors.register_contractor(get_session(), current_user, **values),
+        _("Company registered."),
+    )
 
 
 @bp.get("/contractors/<int:contractor_id>")
@@ -67,18 +77,11 @@ def edit_company(contractor_id: int):
     session = get_session()
     company = contractors.get_contractor(session, current_user, contractor_id)
     permissions.require(permissions.can_manage_contractor(current_user, company))
-    form = CompanyForm(obj=company)
-    if form.validate_on_submit():
-        try:
-            contractors.update_contractor(
-                session, current_user, company, name=form.name.data, uscc=form.uscc.data, kind=form.kind.data
-            )
-        except DomainError as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Company details saved."), "success")
-            return redirect(url_for(".company", contractor_id=company.id))
-    return render_template("contractors/company_form.html", form=form, company=company)
+    return _company_form(
+        company,
+        lambda **values: contractors.update_contractor(session, current_user, company, **values),
+        _("Company details saved."),
+    )
 
 
 @bp.get("/contractors/<int:contractor_id>/workers")
