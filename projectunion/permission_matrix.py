@@ -49,7 +49,8 @@ class Question:
     #: the object is named in the request body, not the URL: the API answers 400 ("no such … within
     #: your scope"), the same as for an id that does not exist
     in_body: bool = False
-    #: the answer depends on more than the URL (the query string): the view asks it, the gate does not
+    #: the question depends on more than the objects the URL names (the query string, the action in the
+    #: path): the view asks it, the gate does not
     by_view: bool = False
     #: what the refusal says where the route says more than "not allowed" (the API's JSON shows it)
     refusal: Any = None
@@ -130,7 +131,11 @@ MATRIX: dict[str, Ask] = {
     "projects.show": sees("can_view_project", "project"),
     "projects.edit": manages_project(),
     "projects.fire": manages_project(),
-    "projects.officers": does("can_assign_officers", "project", seen=("can_view_project", "project")),
+    # taking a project up (the action "take-up") asks can_take_up_project instead: the view decides
+    "projects.officers": Ask(
+        view=(Question("can_view_project", "project"),),
+        act=(Question("can_assign_officers", "project", by_view=True),),
+    ),
     # unions and memberships
     "unions.index": SIGNED_IN,
     "unions.new": does("can_create_standing_union"),
