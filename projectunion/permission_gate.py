@@ -78,11 +78,14 @@ def check_request() -> Response | None:
         return None
     is_api = request.blueprint == api_bp.name
     ids = {kind: value for arg, value in (request.view_args or {}).items() if (kind := ARG_KINDS.get(arg))}
-    if is_api and not all(1 <= value <= MAX_ID for value in ids.values()):
+    in_range = all(1 <= value <= MAX_ID for value in ids.values())  # ids are 32-bit: a larger one names nothing
+    if is_api and not in_range:
         raise NotFound()  # as the API answers before it reads the token
     user = _signed_in_user(is_api)
     if isinstance(user, Response):
         return user
+    if not in_range:
+        raise NotFound()
     session = get_session()
     loaded: dict[str, Any] = {}
 

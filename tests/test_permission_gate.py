@@ -102,6 +102,7 @@ def test_the_gate_answers_404_for_a_union_that_does_not_exist(client, probe, f, 
     probe(sees("can_view_union", "union"))
     sign_in(client, f.admin)
     assert client.get(f"/probe/unions/{union_id}").status_code == 404
+    assert client.get(f"/unions/{union_id}").status_code == 404  # beyond 32 bits: no database error (500)
     assert error(as_user(f.admin).get(f"/probe/unions/{union_id}"))["code"] == "not_found"
 
 
