@@ -29,7 +29,7 @@ from projectunion.api.schema import MAX_ID
 from projectunion.auth import login_manager
 from projectunion.db import get_session
 from projectunion.exceptions import NotFound, PermissionDenied
-from projectunion.permission_matrix import ARG_KINDS, MATRIX, about, answer
+from projectunion.permission_matrix import ARG_KINDS, MATRIX, Question, about, answer
 
 #: the kind of object a URL argument names → its model
 MODELS: dict[str, type] = {
@@ -98,7 +98,7 @@ def check_request() -> Response | None:
                 raise NotFound()
         return loaded[kind]
 
-    def resolve(question) -> tuple[bool, Any]:
+    def resolve(question: Question) -> tuple[bool, Any]:
         if question.in_body or question.by_view:
             return False, None
         if question.about is None:
