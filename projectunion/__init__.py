@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_permission_gate(app)
     register_commands(app)
     return app
 
@@ -75,6 +76,13 @@ def register_errorhandlers(app: Flask) -> None:
     from projectunion import errors
 
     errors.init_app(app)
+
+
+def register_permission_gate(app: Flask) -> None:
+    """Last of the request hooks: an oversized body, CSRF and the API's language are settled first."""
+    from projectunion import permission_gate
+
+    permission_gate.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

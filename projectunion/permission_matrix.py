@@ -2,11 +2,14 @@
 :mod:`projectunion.permissions` it asks, about which object.
 
 The rules themselves stay in ``permissions.py``; this table says which rule
-each route applies, so that role × action × scope can be read in one place
-and tested: ``tests/test_permission_matrix.py`` walks every route of the URL
-map for every role, with an object in the role's scope and one outside it,
-asks the named questions and checks the route answers as they say. A route
-missing from this table fails that test.
+each route applies, so that role × action × scope can be read in one place.
+It is consulted on every request: :mod:`projectunion.permission_gate` asks a
+route's questions about the objects its URL names before the view runs, and
+answers 404 for an endpoint this table does not cover (it fails closed). The
+views still ask their own questions (the gate is the second line), and
+``tests/test_permission_matrix.py`` walks every route of the URL map for
+every role, with an object in the role's scope and one outside it, and checks
+the route answers as the table says.
 
 How a route answers (the convention of ``permissions.py``):
 
@@ -18,15 +21,25 @@ How a route answers (the convention of ``permissions.py``):
 
 ``about`` names the object a question is asked about: a URL argument's kind
 (``union``, ``project``, ``worker``, ``membership``, ``case``, ``crew``,
-``contractor``, ``entry``, ``user``, ``member``), optionally followed by
-attributes (``case.union``: the wage case's union); a question about no
-object (``can_view_reports``) has ``about`` None.
+``contractor``, ``entry``, ``user``, ``member``: :data:`ARG_KINDS`), optionally
+followed by attributes (``case.union``: the wage case's union); ``project,crew``
+asks about both; a question about no object (``can_view_reports``) has
+``about`` None. :func:`about` reads such a path, :func:`answer` asks the question.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+import sqlalchemy.orm as so
+
+from projectunion import permissions
+from projectunion.i18n import _l
+from projectunion.models import User
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,11 @@ class Question:
     #: the object is named in the request body, not the URL: the API answers 400 ("no such … within
     #: your scope"), the same as for an id that does not exist
     in_body: bool = False
+    #: the question depends on more than the objects the URL names (the query string, the action in the
+    #: path): the view asks it, the gate does not
+    by_view: bool = False
+    #: what the refusal says where the route says more than "not allowed" (the API's JSON shows it)
+    refusal: Any = None
 
 
 @dataclass(frozen=True)
@@ -59,9 +77,11 @@ def sees(name: str, about: str | None = None, **kw: Any) -> Ask:
     return Ask(view=(Question(name, about),), **kw)
 
 
-def does(name: str, about: str | None = None, *, seen: tuple[str, str] | None = None, **kw: Any) -> Ask:
+def does(
+    name: str, about: str | None = None, *, seen: tuple[str, str] | None = None, refusal: Any = None, **kw: Any
+) -> Ask:
     view = (Question(*seen),) if seen else ()
-    return Ask(view=view, act=(Question(name, about),), **kw)
+    return Ask(view=view, act=(Question(name, about, refusal=refusal),), **kw)
 
 
 def manages_union(about: str = "union", **kw: Any) -> Ask:
@@ -82,8 +102,8 @@ def works_site_survey(**kw: Any) -> Ask:
 
 
 MANAGE_USERS = does("can_manage_users")
-REPORTS = does("can_view_reports")
-SURVEY = does("can_view_survey")
+REPORTS = does("can_view_reports", refusal=_l("Only union and city staff can see the totals."))
+SURVEY = does("can_view_survey", refusal=_l("Only union and city staff can see the survey."))
 
 #: endpoint → what it asks
 MATRIX: dict[str, Ask] = {
@@ -111,7 +131,11 @@ MATRIX: dict[str, Ask] = {
     "projects.show": sees("can_view_project", "project"),
     "projects.edit": manages_project(),
     "projects.fire": manages_project(),
-    "projects.officers": does("can_assign_officers", "project", seen=("can_view_project", "project")),
+    # taking a project up (the action "take-up") asks can_take_up_project instead: the view decides
+    "projects.officers": Ask(
+        view=(Question("can_view_project", "project"),),
+        act=(Question("can_assign_officers", "project", by_view=True),),
+    ),
     # unions and memberships
     "unions.index": SIGNED_IN,
     "unions.new": does("can_create_standing_union"),
@@ -206,7 +230,8 @@ MATRIX: dict[str, Ask] = {
     "api.list_projects": SIGNED_IN,
     "api.list_unions": SIGNED_IN,
     "api.find_worker": SIGNED_IN,
-    "api.get_coverage": SURVEY,
+    # an officer may ask for their own site (?project_id=): the view decides
+    "api.get_coverage": Ask(act=(Question("can_view_survey", by_view=True),)),
     "api.stats": REPORTS,
     "api.create_project": does(
         "can_register_projects", body={"name": "新项目", "permit_no": "371002202699999", "town_code": "371002005"}
@@ -269,6 +294,52 @@ MATRIX: dict[str, Ask] = {
 }
 
 
+#: URL argument → the kind of object it names (what ``about`` starts with)
+ARG_KINDS = {
+    "union_id": "union",
+    "project_id": "project",
+    "worker_id": "worker",
+    "membership_id": "membership",
+    "case_id": "case",
+    "crew_id": "crew",
+    "contractor_id": "contractor",
+    "entry_id": "entry",
+    "user_id": "user",
+    "member_id": "member",
+}
+
+
 def ask(endpoint: str) -> Ask:
     """What ``endpoint`` asks; KeyError for an endpoint the matrix does not cover."""
     return MATRIX[endpoint]
+
+
+def about(path: str, lookup: Callable[[str], Any]) -> Any:
+    """The object ``path`` names, given ``lookup(kind)``: ``case.union`` → the case's union,
+    ``project,crew`` → (project, crew). None when ``lookup`` has no such object or an
+    attribute on the way is empty (a site entry's project without a union)."""
+    if "," in path:
+        objects = tuple(about(p, lookup) for p in path.split(","))
+        return None if None in objects else objects
+    kind, *attributes = path.split(".")
+    obj = lookup(kind)
+    for attribute in attributes:
+        if obj is None:
+            break
+        obj = getattr(obj, attribute)
+    return obj
+
+
+@functools.cache
+def _takes_session(name: str) -> bool:
+    return next(iter(inspect.signature(getattr(permissions, name)).parameters)) == "session"
+
+
+def answer(session: so.Session, user: User, question: Question, obj: Any = None) -> bool:
+    """Ask ``permissions.<question.name>`` about ``obj`` (what :func:`about` found; a tuple for
+    several objects, None for a question about no object), as the route does."""
+    args: list[Any] = [session] if _takes_session(question.name) else []
+    args.append(user)
+    if question.about is not None:
+        args.extend(obj if isinstance(obj, tuple) else (obj,))
+    return bool(getattr(permissions, question.name)(*args))

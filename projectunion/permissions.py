@@ -5,6 +5,9 @@ named question (``can_manage_crew(user, crew)``) and never compare a role
 with a string. A ``False`` from a ``can_view_*`` means the object is outside
 the user's scope and is answered as 404 (its existence is private); a
 ``False`` from a ``can_manage_*`` on a visible object is answered as 403.
+Which questions each endpoint asks is the data of
+:mod:`projectunion.permission_matrix`, asked before every view by
+:mod:`projectunion.permission_gate`.
 """
 
 from __future__ import annotations

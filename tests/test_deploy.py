@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from projectunion import create_app
 from projectunion.health import head_revision
+from projectunion.permission_matrix import MATRIX, PUBLIC
 from tests.conftest import TEST_CONFIG
 from tests.databases import PG_URL
 
@@ -151,9 +152,10 @@ def test_health_check_answers_503_on_a_database_never_migrated(tmp_path):
     assert app.test_client().get("/healthz").status_code == 503
 
 
-def test_behind_a_proxy_the_forwarded_address_and_scheme_are_trusted(database_url):
+def test_behind_a_proxy_the_forwarded_address_and_scheme_are_trusted(database_url, monkeypatch):
     app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "PROXIES": 1})
     seen = {}
+    monkeypatch.setitem(MATRIX, "probe", PUBLIC)  # the permission gate serves only the matrix's routes
 
     @app.get("/_probe")
     def probe():
@@ -170,8 +172,9 @@ def test_behind_a_proxy_the_forwarded_address_and_scheme_are_trusted(database_ur
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
 
 
-def test_without_the_proxy_setting_forwarded_headers_are_ignored(app):
+def test_without_the_proxy_setting_forwarded_headers_are_ignored(app, monkeypatch):
     seen = {}
+    monkeypatch.setitem(MATRIX, "probe", PUBLIC)  # the permission gate serves only the matrix's routes
 
     @app.get("/_probe")
     def probe():

@@ -10,7 +10,6 @@ fails the first test.
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import io
 
 import pytest
@@ -18,7 +17,8 @@ from flask import url_for
 
 from projectunion import permissions
 from projectunion.models import WageCase
-from projectunion.permission_matrix import MATRIX, Question
+from projectunion.permission_matrix import ARG_KINDS, MATRIX, Question, about
+from projectunion.permission_matrix import answer as ask_about
 from projectunion.services import crews, site_entries, users, wage_cases
 from tests.factories import id_number, roster_csv, roster_person
 from tests.views_support import forget_signed_in_user, sign_in
@@ -30,18 +30,6 @@ NOT_WALKED = {"account.sign_out", "account.revoke_token"}
 #: A value for URL arguments that are not object ids.
 TEXT_ARGS = {"token": "x", "fmt": "csv", "which": "without_union", "filename": "app.css", "action": "assign"}
 EVENTS = {"projects.fire": "halt", "unions.fire": "suspend", "cases.wage_case_event": "mediate"}
-ARG_KINDS = {
-    "union_id": "union",
-    "project_id": "project",
-    "worker_id": "worker",
-    "membership_id": "membership",
-    "case_id": "case",
-    "crew_id": "crew",
-    "contractor_id": "contractor",
-    "entry_id": "entry",
-    "user_id": "user",
-    "member_id": "member",
-}
 
 
 def test_the_matrix_covers_every_route_and_nothing_else(app):
@@ -98,25 +86,13 @@ class World:
 
     def about(self, path: str, site: str):
         """``case.union`` → site's wage case's union; ``project,crew`` → (project, crew)."""
-        if "," in path:
-            return tuple(self.about(p, site) for p in path.split(","))
-        kind, *attributes = path.split(".")
-        obj = self.objects[site][kind]
-        for attribute in attributes:
-            obj = getattr(obj, attribute)
-        return obj
+        return about(path, self.objects[site].__getitem__)
 
 
 def answer(world: World, user, question: Question, site: str) -> bool:
     """Ask ``permissions.<question>`` about the site's object, as the route does."""
-    function = getattr(permissions, question.name)
-    params = list(inspect.signature(function).parameters)
-    args = [world.session] if params[0] == "session" else []
-    args.append(user)
-    if question.about is not None:
-        obj = world.about(question.about, site)
-        args.extend(obj if isinstance(obj, tuple) else (obj,))
-    return bool(function(*args))
+    obj = None if question.about is None else world.about(question.about, site)
+    return ask_about(world.session, user, question, obj)
 
 
 def expected(world: World, user, endpoint: str, site: str) -> str:

@@ -6,11 +6,12 @@ import pytest
 from flask import abort
 
 from projectunion.exceptions import Conflict, InvalidTransition
+from projectunion.permission_matrix import MATRIX, PUBLIC
 from tests.views_support import sign_in, text
 
 
 @pytest.fixture
-def failing_routes(app):
+def failing_routes(app, monkeypatch):
     def boom():
         raise RuntimeError("a bug")
 
@@ -27,6 +28,8 @@ def failing_routes(app):
     app.add_url_rule("/test/429", view_func=too_many)
     app.add_url_rule("/test/409", view_func=conflict)
     app.add_url_rule("/test/refused", view_func=refused)
+    for endpoint in ("boom", "too_many", "conflict", "refused"):
+        monkeypatch.setitem(MATRIX, endpoint, PUBLIC)  # the permission gate serves only routes of the matrix
     return app
 
 
