@@ -81,7 +81,7 @@ def test_an_officer_runs_a_project_union_from_start_to_dissolution(page: Page, l
     expect(page.locator(".page-head .badge")).to_have_text("筹备中")
 
     # Enroll three workers; the third is active in another union and is transferred.
-    page.get_by_role("link", name="办理入会").click()
+    page.get_by_role("link", name="办理入会", exact=True).click()
     for name, number, phone, trade in WORKERS:
         page.fill("#name", name)
         page.fill("#id_number", number)
