@@ -34,6 +34,7 @@ def test_find_a_worker_by_the_full_id_number(f, admin, as_user):
         "origin_province_code": "41",
         "trade": "木工",
         "phone": None,
+        "anonymised_on": None,
         "memberships": [
             {
                 "id": member.id,
