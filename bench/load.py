@@ -4,7 +4,9 @@
 
 A fresh PostgreSQL database is made beside ``--url`` and dropped at the end.
 ``--users`` threads (each a person at its own address, sent as
-X-Forwarded-For through one trusted proxy, as behind nginx) do, at random:
+X-Forwarded-For through one trusted proxy, as behind nginx) first sign in
+(not measured: a burst of password hashing), then all start together and for
+``--seconds`` do, at random, with ``--think`` seconds between two requests:
 browse the unions list, enroll a worker over the API, send a QR application,
 preview a crew's roster over the API, and open the city dashboard. It prints
 requests/s, p50 and p99 per kind and the error count (anything but the
@@ -103,6 +105,7 @@ class Load:
     def __init__(self, base: str, setup: dict, seconds: float, users_count: int, think: tuple[float, float]) -> None:
         self.base, self.setup, self.seconds, self.users = base, setup, seconds, users_count
         self.think = think
+        self.deadline = 0.0
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, int] = defaultdict(int)
         self.first_errors: dict[str, str] = {}
@@ -134,14 +137,16 @@ class Load:
             raise RuntimeError(f"sign-in failed: {answer.status_code}")
         return web
 
-    def user(self, number: int, deadline: float) -> None:
+    def user(self, number: int) -> None:
         try:
-            self._user(number, deadline)
+            self._user(number)
         except Exception as exc:  # a user that could not even start counts as an error
             with self.lock:
                 self.setup_errors.append(repr(exc))
+            if not self.ready.broken:
+                self.ready.wait()  # the others still start together
 
-    def _user(self, number: int, deadline: float) -> None:
+    def _user(self, number: int) -> None:
         address = f"10.{number // 250}.{number % 250}.{random.randint(1, 250)}"
         staff = self.signed_in(address, "staff")
         city = self.signed_in(address, "city")
@@ -152,6 +157,9 @@ class Load:
         join_url = f"{self.base}/join/{self.setup['join_token']}"
         join_csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', phone.get(join_url, timeout=30).text).group(1)
         kinds = [k for k, (w, _page, _status) in KINDS.items() for _ in range(w)]
+        self.ready.wait(timeout=300)  # every user has signed in: the measured load begins
+        deadline = self.deadline
+        time.sleep(random.uniform(*self.think))
         while time.monotonic() < deadline:
             kind = random.choice(kinds)
             started = time.perf_counter()
@@ -189,14 +197,21 @@ class Load:
             time.sleep(random.uniform(*self.think))  # a person reads the page, a phone types
 
     def run(self) -> float:
-        deadline = time.monotonic() + self.seconds
-        threads = [threading.Thread(target=self.user, args=(n, deadline), daemon=True) for n in range(self.users)]
-        started = time.monotonic()
+        """Every user signs in first (password hashing, not measured); then all start together and the
+        measured load lasts ``seconds``."""
+        started: list[float] = []
+
+        def begin() -> None:  # run once, as the last user is ready and before any is released
+            started.append(time.monotonic())
+            self.deadline = started[0] + self.seconds
+
+        self.ready = threading.Barrier(self.users, action=begin)
+        threads = [threading.Thread(target=self.user, args=(n,), daemon=True) for n in range(self.users)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        return time.monotonic() - started
+        return time.monotonic() - started[0]
 
 
 def percentile(values: list[float], p: float) -> float:
