@@ -304,3 +304,10 @@ def test_the_csv_export_survives_a_round_trip_through_excel(client, db_session, 
     ids = [line[1].strip() for line in csv.reader(io.StringIO(saved.decode("utf-8-sig")))][1:]
     assert ids == [person(1)[1], person(2)[1]]  # all 18 characters, not 3.71002E+17
     assert "Nothing would change" in text(upload(client, crew, saved, "saved-by-excel.csv"))
+
+
+def test_the_crew_page_in_chinese_names_its_leader_and_excel_export_as_people_say_it(client, boss, crew):
+    sign_in(client, boss, locale="zh_Hans_CN")
+    page = text(client.get(f"/crews/{crew.id}"))
+    assert "班组长：—" in page and "班组长:" not in page
+    assert "导出 Excel" in page and "XLSX" not in page
