@@ -157,6 +157,14 @@ def test_the_rates_page_breaks_down_and_drills_down(client, f, world):
     assert "羊亭安置房" in text(listing)
 
 
+def test_an_empty_survey_list_says_what_to_do_in_chinese(client, f, world):
+    sign_in(client, f.user("city_staff"), locale="zh_Hans_CN")
+    page = text(client.get("/survey/list?metric=sites_not_founded&jurisdiction=371003"))
+    assert "羊亭安置房" not in page
+    assert "所选区域在这一天没有符合条件的记录。可以在上方换一个区域或日期再看。" in page
+    assert "没有人员" not in page
+
+
 def test_district_staff_set_a_target_and_town_staff_cannot(client, f, world):
     sign_in(client, f.user("union_staff", jurisdiction=f.huancui))
     response = client.post("/survey/targets", data={"jurisdiction_code": "371002", "year": today().year, "target": 200})

@@ -241,4 +241,6 @@ def test_a_new_installation_without_any_data_shows_zeros(client, db_session):
         response = client.get(page)
         assert response.status_code == 200, page
     assert "Whole city" in text(client.get("/dashboard/"))
-    assert "Nobody here." in text(client.get("/dashboard/list?metric=active_members"))
+    empty = text(client.get("/dashboard/list?metric=active_members"))
+    assert "Nothing is counted here for this area and period. Choose another area or other dates above." in empty
+    assert "0–0 of 0" not in empty

@@ -54,6 +54,19 @@ def test_translations_keep_the_placeholders(catalogue):
     assert wrong == []
 
 
+HAN = "\u4e00-\u9fff"
+
+
+def test_chinese_reads_without_stray_spaces_or_ascii_colons(catalogue):
+    """No space between two Chinese characters ("我的 接口令牌") and no ASCII colon after one."""
+    odd = re.compile(f"[{HAN}] +[{HAN}]|[{HAN}]: ")
+    wrong = []
+    for m in catalogue:
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        wrong += [s for s in strings if s and odd.search(s)]
+    assert wrong == []
+
+
 @pytest.fixture
 def site(f):
     """A little of everything, with Chinese data, so that any English left on a page is the UI's."""

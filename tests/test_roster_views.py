@@ -56,6 +56,25 @@ def test_the_preview_speaks_the_users_language(client, boss, crew):
     assert "导入：1 人加入，0 人更新，0 人离开" in page
 
 
+def test_a_file_where_every_row_has_a_problem_does_not_say_the_crew_matches_it(client, boss, crew):
+    sign_in(client, boss, locale="zh_Hans_CN")
+    header = ["姓名", "身份证号", "手机号", "工种", "进场日子"]  # the last header is misspelt
+    page = text(upload(client, crew, text_file([["张三", BAD_CHECK, "", "", ""]], header=header), "roster.csv"))
+    assert "没有可导入的内容：每一行都有问题。请改正文件后重新检查。" in page
+    assert "这个文件没有一行可以导入。" in page
+    assert "班组已与该文件一致" not in page
+    assert "有效行现在就可以导入" not in page
+    assert "工种 ← 工种 (D)。 已忽略： 进场日子 (E)。" in page
+    assert "姓名 ← 姓名 (A)；身份证号" in page
+
+
+def test_a_clean_file_already_in_the_crew_says_nothing_would_change(client, boss, crew):
+    sign_in(client, boss)
+    data = xlsx([person(1)])
+    commit(client, crew, upload(client, crew, data))
+    assert "Nothing would change: the crew already matches this file." in text(upload(client, crew, data))
+
+
 def test_commit_imports_the_valid_rows_and_reimport_changes_nothing(client, db_session, boss, crew):
     sign_in(client, boss)
     data = roster_xlsx([roster_person(1), ["张三", BAD_CHECK, "", "", ""], roster_person(2)])
@@ -65,7 +84,7 @@ def test_commit_imports_the_valid_rows_and_reimport_changes_nothing(client, db_s
     )
     assert count(db_session, CrewMember) == 2
     again = upload(client, crew, data)
-    assert "Nothing would change: the crew already matches this file." in text(again)
+    assert "Nothing to import yet: the valid rows already match the crew." in text(again)
 
 
 def upload_whole_crew(client, crew, data: bytes, filename: str = "roster.csv"):
@@ -291,3 +310,10 @@ def test_the_csv_export_survives_a_round_trip_through_excel(client, db_session, 
     ids = [line[1].strip() for line in csv.reader(io.StringIO(saved.decode("utf-8-sig")))][1:]
     assert ids == [roster_person(1)[1], roster_person(2)[1]]  # all 18 characters, not 3.71002E+17
     assert "Nothing would change" in text(upload(client, crew, saved, "saved-by-excel.csv"))
+
+
+def test_the_crew_page_in_chinese_names_its_leader_and_excel_export_as_people_say_it(client, boss, crew):
+    sign_in(client, boss, locale="zh_Hans_CN")
+    page = text(client.get(f"/crews/{crew.id}"))
+    assert "班组长：—" in page and "班组长:" not in page
+    assert "导出 Excel" in page and "XLSX" not in page

@@ -37,6 +37,20 @@ def test_create_an_officer_with_unions(client, f, db_session):
     assert check_password(user, "a long enough secret")
 
 
+def test_an_empty_new_user_form_lists_its_errors_in_the_order_of_the_fields(client, f):
+    f.started_union()
+    sign_in(client, f.admin, locale="zh_Hans_CN")
+    empty = {"display_name": "", "username": "", "password": "", "role": "", "jurisdiction": "", "contractor": ""}
+    body = client.post("/admin/users/new", data=empty).get_data(as_text=True)
+    summary = body[body.index('class="error-summary') :]
+    summary = summary[: summary.index("</ul>")]
+    linked = [summary.index(f'href="#{name}"') for name in ("display_name", "username", "password", "role")]
+    assert linked == sorted(linked)
+    fields = [body.index(f'id="{name}"') for name in ("display_name", "username", "password", "role")]
+    assert fields == sorted(fields)
+    assert "项目工会（筹备中）" in body and "项目工会 (" not in body
+
+
 def test_create_staff_and_contractor_accounts(client, f, db_session):
     company = f.contractor()
     sign_in(client, f.admin)

@@ -29,7 +29,7 @@ def _union_choices() -> list[tuple[int, str]]:
             (Union.state == "dissolved").asc(), (Union.kind != "project").asc(), Union.name
         )
     )
-    return [(i, f"{name} ({labels.state('union', state)})") for i, name, state in rows]
+    return [(i, _("%(union)s (%(state)s)", union=name, state=labels.state("union", state))) for i, name, state in rows]
 
 
 def _prepare(form: ScopeForm) -> None:
