@@ -221,7 +221,7 @@ def test_help_is_in_the_language_of_the_run(runner):
     assert "创建账号 USERNAME。" in chinese and "[必填]" in chinese and "显示本帮助并退出。" in chinese
     assert "Show this message" not in chinese and "required" not in chinese
     group = runner.invoke(args=["users", "--help"], env=CHINESE).output
-    assert "账号和 API 令牌。" in group and "命令:" in group
+    assert "账号和接口令牌。" in group and "命令:" in group
 
 
 def test_a_run_leaves_no_language_behind(runner, app, f):

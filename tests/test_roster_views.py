@@ -59,7 +59,7 @@ def test_the_preview_speaks_the_users_language(client, boss, crew):
 def test_a_file_where_every_row_has_a_problem_does_not_say_the_crew_matches_it(client, boss, crew):
     sign_in(client, boss, locale="zh_Hans_CN")
     header = ["姓名", "身份证号", "手机号", "工种", "进场日子"]  # the last header is misspelt
-    page = text(upload(client, crew, text_file([["张三", BAD_CHECK, "", "", ""]], header=header), "roster.csv"))
+    page = text(upload(client, crew, roster_csv([["张三", BAD_CHECK, "", "", ""]], header=header), "roster.csv"))
     assert "没有可导入的内容：每一行都有问题。请改正文件后重新检查。" in page
     assert "这个文件没有一行可以导入。" in page
     assert "班组已与该文件一致" not in page
@@ -70,7 +70,7 @@ def test_a_file_where_every_row_has_a_problem_does_not_say_the_crew_matches_it(c
 
 def test_a_clean_file_already_in_the_crew_says_nothing_would_change(client, boss, crew):
     sign_in(client, boss)
-    data = xlsx([person(1)])
+    data = roster_xlsx([roster_person(1)])
     commit(client, crew, upload(client, crew, data))
     assert "Nothing would change: the crew already matches this file." in text(upload(client, crew, data))
 
